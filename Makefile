@@ -1,0 +1,36 @@
+# The two commands of the quick start: `make run` and `make test`. Both set up what they need.
+.PHONY: run test test-fast setup setup-app setup-engine model system-deps lint bench-nlu clean
+
+run: setup model
+	.venv/bin/bot run --demo
+
+test: setup model system-deps
+	.venv/bin/python -m pytest
+
+test-fast: setup-app
+	.venv/bin/python -m pytest -m "not e2e and not browser"
+
+setup: setup-app setup-engine
+
+setup-app:
+	@scripts/setup-env.sh app
+
+setup-engine:
+	@scripts/setup-env.sh engine
+
+# Trains only when dialogues/ changed (content hash; questionnaires are not part of it).
+model: setup
+	@.venv/bin/bot train
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+lint: setup-app
+	.venv/bin/ruff check bot actions tests scripts
+	.venv/bin/mypy bot actions
+
+bench-nlu: setup-engine
+	.venv-rasa/bin/python scripts/bench_nlu.py
+
+clean:
+	rm -rf var/models var/bench .pytest_cache .mypy_cache .ruff_cache

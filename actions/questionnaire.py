@@ -1,0 +1,76 @@
+"""The questionnaire form: start, ask, validate, complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import call, dispatch, form_active, inbound_from, resume_events, service
+
+
+class ActionStart(Action):
+    def name(self) -> str:
+        return "action_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        outcome = await call(
+            service().start, inbound_from(tracker), questionnaire_active=form_active(tracker)
+        )
+        dispatch(dispatcher, outcome)
+        return resume_events(outcome, tracker)
+
+
+class ActionAskAnswer(Action):
+    def name(self) -> str:
+        return "action_ask_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        outcome = await call(service().ask, tracker.sender_id)
+        if outcome.finished:
+            # Nothing left to ask (answered elsewhere meanwhile): close instead of asking.
+            outcome = await call(service().complete, tracker.sender_id)
+            dispatch(dispatcher, outcome)
+            return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("answer", None)]
+        dispatch(dispatcher, outcome)
+        return []
+
+
+class ValidateQuestionnaireForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_questionnaire_form"
+
+    async def validate_answer(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "answer":
+            # The form is just being activated: the message that activated it (consent,
+            # "fortsæt") is not an answer to a question the patient has seen.
+            return {"answer": None}
+        outcome = await call(service().answer, inbound_from(tracker))
+        dispatch(dispatcher, outcome)
+        # An empty slot keeps the form asking; the engine decides when it is done.
+        return {"answer": "done" if outcome.finished else None}
+
+
+class ActionQuestionnaireComplete(Action):
+    def name(self) -> str:
+        return "action_questionnaire_complete"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        outcome = await call(service().complete, tracker.sender_id)
+        dispatch(dispatcher, outcome)
+        return resume_events(outcome, tracker)

@@ -1,0 +1,1 @@
+"""Danish questionnaire chatbot: app package."""

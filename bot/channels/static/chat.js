@@ -1,0 +1,110 @@
+// The patient's chat: plain DOM, no libraries. Text is always inserted as text, never as HTML.
+"use strict";
+(function () {
+  const root = document.getElementById("chat");
+  const api = root.dataset.api;
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("message-input");
+  const typing = document.getElementById("typing");
+  const status = document.getElementById("status");
+  let busy = false;
+
+  function disableOldButtons() {
+    log.querySelectorAll(".buttons button").forEach((b) => { b.disabled = true; });
+  }
+
+  function render(message) {
+    const item = document.createElement("li");
+    const fromPatient = message.from === "patient";
+    item.className = fromPatient ? "from-patient" : "from-bot";
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = (fromPatient ? root.dataset.you : root.dataset.bot) + ": ";
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    bubble.appendChild(who);
+    bubble.appendChild(document.createTextNode(message.text || ""));
+    item.appendChild(bubble);
+    if (!fromPatient && message.buttons && message.buttons.length) {
+      const group = document.createElement("div");
+      group.className = "buttons";
+      group.setAttribute("role", "group");
+      message.buttons.forEach((button) => {
+        const el = document.createElement("button");
+        el.type = "button";
+        el.textContent = button.title;
+        el.addEventListener("click", () => send({ payload: button.payload }, button.title));
+        group.appendChild(el);
+      });
+      item.appendChild(group);
+    }
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+  }
+
+  function setBusy(value) {
+    busy = value;
+    typing.hidden = !value;
+    form.querySelector("button").disabled = value;
+  }
+
+  async function send(body, shownText) {
+    if (busy) return;
+    status.hidden = true;
+    disableOldButtons();
+    if (shownText) render({ from: "patient", text: shownText });
+    setBusy(true);
+    try {
+      const response = await fetch(api, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const data = await response.json();
+      data.messages.forEach((m) => render({ from: "bot", text: m.text, buttons: m.buttons }));
+      const buttons = log.querySelectorAll(".buttons button:not(:disabled)");
+      if (buttons.length) buttons[0].focus({ preventScroll: true });
+      else input.focus({ preventScroll: true });
+    } catch (error) {
+      status.textContent = root.dataset.error;
+      status.hidden = false;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send({ text: text }, text);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  async function start() {
+    try {
+      const response = await fetch(api);
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const data = await response.json();
+      data.messages.forEach(render);
+      const last = log.lastElementChild;
+      // Only the newest bot message's buttons can still answer.
+      log.querySelectorAll("li").forEach((li) => {
+        if (li !== last) li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      });
+      if (!data.messages.length) send({ payload: "/start" });
+    } catch (error) {
+      status.textContent = root.dataset.error;
+      status.hidden = false;
+    }
+  }
+  start();
+})();

@@ -1,0 +1,306 @@
+"""The `bot` command: run, invite, chat, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger("bot")
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Migration chatter is not news for an operator.
+    for noisy in ("alembic", "rasa_sdk", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _session_factory(settings: Settings) -> Any:
+    from bot.storage.db import make_engine, make_session_factory, migrate
+
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return make_session_factory(engine)
+
+
+def _questionnaires(settings: Settings) -> dict[str, Any]:
+    from bot.questionnaire.loader import load_directory
+
+    return load_directory(settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base)
+
+
+def create_web_invite(
+    settings: Settings, questionnaire_id: str, *, label: str | None = None, reuse_label: bool = False
+) -> str:
+    """Create a pseudonymous patient with a web invitation; return the chat URL."""
+    from sqlalchemy import select
+
+    from bot.storage import repo
+    from bot.storage.db import session_scope
+    from bot.storage.models import Invitation, Patient
+
+    questionnaires = _questionnaires(settings)
+    if questionnaire_id not in questionnaires:
+        known = ", ".join(sorted(questionnaires))
+        raise SystemExit(f"error: unknown questionnaire '{questionnaire_id}' (known: {known})")
+    factory = _session_factory(settings)
+    with session_scope(factory) as session:
+        if reuse_label and label:
+            existing = session.scalar(
+                select(Invitation)
+                .join(Patient)
+                .where(
+                    Patient.label == label,
+                    Invitation.questionnaire_id == questionnaire_id,
+                    Invitation.channel == "web",
+                )
+            )
+            if existing is not None:
+                return f"{settings.public_url}/chat/{existing.token}"
+        patient = repo.create_patient(session, label=label)
+        invitation = repo.create_invitation(session, patient, questionnaire_id)
+        return f"{settings.public_url}/chat/{invitation.token}"
+
+
+# ---------------------------------------------------------------------- run
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from bot.engine import EngineClient, EngineError, ensure_model, wait_until_loaded
+    from bot.web import create_app
+
+    started = time.monotonic()
+    if settings.manage_rasa:
+        if not settings.rasa_python.exists():
+            print(f"error: the engine environment is missing ({settings.rasa_python}). "
+                  "Run `make run` (it sets it up) or set RASA_URL to a running engine.",
+                  file=sys.stderr)
+            return 2
+        try:
+            ensure_model(settings)
+        except EngineError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    demo_url = (
+        create_web_invite(settings, args.questionnaire, label="demo", reuse_label=True)
+        if args.demo
+        else None
+    )
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+
+    async def announce_when_ready() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            await asyncio.sleep(0.1)
+        print(f"App listening on {settings.public_url} — waiting for the engine ...", flush=True)
+        client = EngineClient(settings.rasa_url)
+        try:
+            process = getattr(app.state, "engine_process", None)
+            await wait_until_loaded(client, timeout=args.engine_timeout, process=process)
+        except EngineError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            server.should_exit = True
+            return
+        finally:
+            await client.close()
+        print(f"Ready in {time.monotonic() - started:.1f} s.", flush=True)
+        if demo_url:
+            print(f"\nOpen the demo patient's chat:\n\n    {demo_url}\n", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+
+    async def main() -> None:
+        announcer = asyncio.create_task(announce_when_ready())
+        await server.serve()
+        announcer.cancel()
+
+    asyncio.run(main())
+    return 0
+
+
+# ---------------------------------------------------------------------- invite
+
+
+def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    if args.channel != "web":
+        print("error: only --channel web is available so far", file=sys.stderr)
+        return 2
+    print(create_web_invite(settings, args.questionnaire, label=args.label))
+    return 0
+
+
+# ---------------------------------------------------------------------- chat
+
+
+def _print_bot(messages: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    buttons: list[dict[str, str]] = []
+    for message in messages:
+        print(f"bot> {message.get('text', '')}")
+        buttons = list(message.get("buttons") or [])
+        for number, button in enumerate(buttons, 1):
+            print(f"     [{number}] {button['title']}")
+    return buttons
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    url = args.url or create_web_invite(settings, args.questionnaire, label=args.label)
+    if "/chat/" not in url:
+        print("error: --url must be a chat link like http://127.0.0.1:8000/chat/<token>",
+              file=sys.stderr)
+        return 2
+    base, token = url.rsplit("/chat/", 1)
+    api = f"{base}/api/chat/{token}/messages"
+    print(f"Chat link: {url}\nType your answer; '#2' presses button 2; Ctrl-D ends.\n")
+    with httpx.Client(timeout=60) as client:
+        try:
+            history = client.get(api)
+        except httpx.HTTPError:
+            print(f"error: the app is not reachable at {base}. Start it with `make run`.",
+                  file=sys.stderr)
+            return 2
+        if history.status_code != 200:
+            print(f"error: {history.json().get('error', history.status_code)}", file=sys.stderr)
+            return 2
+        old = history.json()["messages"]
+        buttons = _print_bot([m for m in old if m["from"] == "bot"][-1:])
+        if not old:
+            buttons = _print_bot(client.post(api, json={"payload": "/start"}).json()["messages"])
+        while True:
+            try:
+                line = input("du> ").strip()
+            except EOFError:
+                print()
+                return 0
+            if not line:
+                continue
+            body: dict[str, str] = {"text": line}
+            if line.startswith("#") and line[1:].isdigit() and 0 < int(line[1:]) <= len(buttons):
+                body = {"payload": buttons[int(line[1:]) - 1]["payload"]}
+            else:
+                for button in buttons:
+                    if button["title"].lower() == line.lower():
+                        body = {"payload": button["payload"]}
+            answer = client.post(api, json=body)
+            if answer.status_code != 200:
+                print(f"error: {answer.json().get('error', answer.status_code)}", file=sys.stderr)
+                continue
+            buttons = _print_bot(answer.json()["messages"])
+
+
+# ---------------------------------------------------------------------- export
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.export.fhir import export_bundle, validate
+    from bot.storage import repo
+    from bot.storage.db import session_scope
+
+    factory = _session_factory(settings)
+    questionnaires = _questionnaires(settings)
+    with session_scope(factory) as session:
+        bundle = export_bundle(
+            session, questionnaires, questionnaire_id=args.questionnaire,
+            include_observations=args.with_scores,
+        )
+        repo.audit(session, actor=f"cli:{getpass.getuser()}", action="export.fhir",
+                   detail=f"{len(bundle.get('entry', []))} resources")
+    validate(bundle)
+    text = json.dumps(bundle, ensure_ascii=False, indent=2)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        print(f"Wrote {len(bundle.get('entry', []))} resources to {args.output}", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
+# ---------------------------------------------------------------------- train
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.engine import EngineError, ensure_model
+
+    try:
+        ensure_model(settings)
+    except EngineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+# ---------------------------------------------------------------------- wiring
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bot", description="Danish questionnaire chatbot (web chat, engine, storage)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the engine and the app, and wait until ready")
+    run.add_argument("--demo", action="store_true", help="print a demo patient's chat link")
+    run.add_argument("--questionnaire", default="who5", help="questionnaire of the demo patient")
+    run.add_argument("--engine-timeout", type=float, default=300.0,
+                     help="seconds to wait for the engine to load its model")
+    run.set_defaults(handler=cmd_run)
+
+    invite = commands.add_parser("invite", help="create a pseudonymous patient and print the link")
+    invite.add_argument("--questionnaire", required=True, help="questionnaire id, e.g. who5")
+    invite.add_argument("--channel", default="web", choices=["web", "telegram"])
+    invite.add_argument("--label", help="optional label for staff (never a name or CPR number)")
+    invite.set_defaults(handler=cmd_invite)
+
+    chat = commands.add_parser("chat", help="talk to the running bot in this terminal")
+    chat.add_argument("--url", help="an existing chat link; default: a new test patient")
+    chat.add_argument("--questionnaire", default="who5")
+    chat.add_argument("--label", default="terminal test")
+    chat.set_defaults(handler=cmd_chat)
+
+    train = commands.add_parser("train", help="train the engine model if dialogues/ changed")
+    train.set_defaults(handler=cmd_train)
+
+    export = commands.add_parser("export", help="export answers")
+    export.add_argument("--format", required=True, choices=["fhir"])
+    export.add_argument("--questionnaire", help="only this questionnaire")
+    export.add_argument("--with-scores", action="store_true",
+                        help="add an Observation per score to the Bundle")
+    export.add_argument("--output", help="write to this file instead of standard output")
+    export.set_defaults(handler=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    _setup_logging(settings)
+    try:
+        result: int = args.handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

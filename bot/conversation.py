@@ -1,0 +1,777 @@
+"""The conversation service: what the bot says and stores at each step of a questionnaire.
+
+Actions call this service; it reads and writes the database and asks the questionnaire engine
+(`bot.questionnaire`) to interpret answers and pick the next item. It never trusts the
+dialogue engine's memory: where the patient is comes from the stored answers and transcript,
+so a restart of any process resumes at the first unanswered item.
+
+Every answer is committed here, before the reply that carries the next question leaves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.i18n import Texts
+from bot.questionnaire.flow import (
+    displays_before,
+    is_complete,
+    next_item,
+    previous_answered,
+    progress,
+)
+from bot.questionnaire.interpret import Interpretation, interpret
+from bot.questionnaire.model import AnswerValue, Item, Questionnaire
+from bot.questionnaire.scoring import AlertHit, evaluate_alerts, item_alerts, score
+from bot.settings import Settings
+from bot.storage import repo
+from bot.storage.db import session_scope
+from bot.storage.models import Answer, Conversation, Message, Patient, Response, utcnow
+
+log = logging.getLogger(__name__)
+
+YES_NO_ITEM = Item(
+    link_id="_yes_no",
+    type="boolean",
+    text="",
+    prefix=None,
+    required=True,
+    options=(),
+    min_value=None,
+    max_value=None,
+    min_label=None,
+    max_label=None,
+    help=None,
+    why=None,
+    option_help={},
+    variants={},
+    example=None,
+    enable_when=(),
+    enable_behavior="all",
+    section=None,
+)
+
+# After this many failed attempts at one item the patient is offered to skip it or be called.
+MAX_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    link_id: str | None = None
+    meta: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What the patient did, as the dialogue engine understood it."""
+
+    conversation_id: str
+    text: str = ""
+    intent: str | None = None
+    confidence: float = 1.0
+    entities: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    # The questionnaire has nothing left to ask.
+    finished: bool = False
+    # The questionnaire form should (re)start after these replies.
+    resume_questionnaire: bool = False
+
+
+def answer_payload(link_id: str, code: str) -> str:
+    return "/inform" + json.dumps({"code": code, "link_id": link_id}, separators=(",", ":"))
+
+
+class UnknownConversation(LookupError):
+    pass
+
+
+class ConversationService:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        questionnaires: Mapping[str, Questionnaire],
+        texts: Texts,
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.questionnaires = questionnaires
+        self.texts = texts
+        self._ = texts._
+
+    # ----------------------------------------------------------------- state helpers
+
+    def _load(self, session: Session, conversation_id: str) -> tuple[Conversation, Patient]:
+        conversation = repo.get_conversation(session, conversation_id)
+        if conversation is None:
+            raise UnknownConversation(conversation_id)
+        return conversation, conversation.patient
+
+    def _questionnaire(self, conversation: Conversation) -> Questionnaire:
+        return self.questionnaires[conversation.questionnaire_id]
+
+    @staticmethod
+    def _answers(rows: Sequence[Answer]) -> dict[str, AnswerValue]:
+        answers: dict[str, AnswerValue] = {}
+        for row in rows:
+            if row.status == "skipped":
+                answers[row.link_id] = AnswerValue(skipped=True)
+                continue
+            value: int | bool | str | None = row.value_string
+            if row.value_integer is not None:
+                value = row.value_integer
+            elif row.value_boolean is not None:
+                value = row.value_boolean
+            answers[row.link_id] = AnswerValue(code=row.code, value=value)
+        return answers
+
+    def _state(
+        self, session: Session, conversation: Conversation
+    ) -> tuple[Questionnaire, Response, dict[str, AnswerValue], Item | None]:
+        questionnaire = self._questionnaire(conversation)
+        response = repo.open_response(session, conversation, questionnaire.version)
+        answers = self._answers(repo.current_answers(session, response.id))
+        current: Item | None = None
+        if conversation.reopened_link_id:
+            current = questionnaire.item(conversation.reopened_link_id)
+        else:
+            current = next_item(questionnaire, answers)
+        return questionnaire, response, answers, current
+
+    # ----------------------------------------------------------------- start and consent
+
+    def start(self, inbound: Inbound, *, questionnaire_active: bool) -> Outcome:
+        """First contact, consent, and resuming after a pause, a stop or a lost engine state."""
+        with session_scope(self.session_factory) as session:
+            conversation, patient = self._load(session, inbound.conversation_id)
+            if patient.consent != "given":
+                return self._consent(session, conversation, patient, inbound)
+            if conversation.status == "completed":
+                return Outcome([Reply(self._("You have already answered all the questions. "
+                                             "Thank you! Your care team can see your answers."))])
+            outcome = Outcome(resume_questionnaire=not questionnaire_active)
+            if conversation.status in {"paused", "stopped", "declined"}:
+                conversation.status = "active"
+                outcome.replies.append(Reply(self._("Welcome back. We continue where we left off.")))
+            elif inbound.intent in {"greet", "start"} and repo.last_presented_link_id(
+                session, conversation.id
+            ):
+                outcome.replies.append(Reply(self._("Hi again. We continue where we left off.")))
+            return outcome
+
+    def _consent(
+        self, session: Session, conversation: Conversation, patient: Patient, inbound: Inbound
+    ) -> Outcome:
+        last = repo.last_outbound(session, conversation.id)
+        asked = last is not None and (last.meta or {}).get("kind") == "consent"
+        decision: bool | None = None
+        if asked:
+            if inbound.intent == "affirm":
+                decision = True
+            elif inbound.intent == "deny":
+                decision = False
+            else:
+                reading = interpret(YES_NO_ITEM, inbound.text)
+                if reading.status == "match" and isinstance(reading.value, bool):
+                    decision = reading.value
+        if decision is True:
+            patient.consent = "given"
+            patient.consent_at = utcnow()
+            conversation.status = "active"
+            repo.audit(session, actor="patient", action="consent.given", patient_id=patient.id)
+            return Outcome(
+                [Reply(self._("Thank you. Let us begin. You can write “help” at any time."))],
+                resume_questionnaire=True,
+            )
+        if decision is False:
+            patient.consent = "declined"
+            conversation.status = "declined"
+            repo.audit(session, actor="patient", action="consent.declined", patient_id=patient.id)
+            return Outcome([Reply(self._(
+                "That is completely fine. We do not store any answers. "
+                "If you change your mind, just write “start” here."
+            ))])
+        return Outcome(self._consent_question(declined_before=patient.consent == "declined"))
+
+    def _consent_question(self, *, declined_before: bool) -> list[Reply]:
+        crisis = self.settings.crisis
+        intro = (
+            self._("Welcome back. Before we start, I need your permission.")
+            if declined_before
+            else self._("Hi! I am a chat robot from your hospital. I will ask you some questions "
+                        "about how you are doing.")
+        )
+        return [
+            Reply(intro),
+            Reply(self._(
+                "Your answers are stored safely. Only your care team can see them. "
+                "We do not store your name."
+            )),
+            Reply(self._(
+                "I am not an emergency service. If it is urgent, call {emergency}.",
+                emergency=crisis.emergency,
+            )),
+            Reply(
+                self._("Is it all right that we store your answers?"),
+                buttons=(
+                    Button(self._("Yes, that is fine"), "/affirm"),
+                    Button(self._("No thanks"), "/deny"),
+                ),
+                meta={"kind": "consent"},
+            ),
+        ]
+
+    # ----------------------------------------------------------------- asking
+
+    def ask(self, conversation_id: str) -> Outcome:
+        """The current item, presented for the patient's level (or `finished`)."""
+        with session_scope(self.session_factory) as session:
+            conversation, patient = self._load(session, conversation_id)
+            questionnaire, _response, answers, current = self._state(session, conversation)
+            if current is None:
+                return Outcome(finished=True)
+            replies: list[Reply] = []
+            shown = self._shown_kinds(session, conversation.id)
+            level = patient.literacy_level
+            if "intro" not in shown:
+                intro = questionnaire.intro.get(level) or questionnaire.intro["standard"]
+                replies.append(Reply(intro, meta={"kind": "intro"}))
+                explanation = questionnaire.scale_explanation.get(
+                    level
+                ) or questionnaire.scale_explanation.get("standard")
+                if explanation:
+                    replies.append(Reply(explanation, meta={"kind": "scale"}))
+            if current.link_id not in shown:
+                for display in displays_before(questionnaire, current):
+                    replies.append(
+                        Reply(display.text_for(level), meta={"kind": "display", "item": display.link_id})
+                    )
+            replies.append(self._question(questionnaire, current, answers, level))
+            return Outcome(replies)
+
+    @staticmethod
+    def _shown_kinds(session: Session, conversation_id: str) -> set[str]:
+        shown: set[str] = set()
+        for message in repo.transcript(session, conversation_id):
+            if message.direction != "out":
+                continue
+            if message.link_id:
+                shown.add(message.link_id)
+            kind = (message.meta or {}).get("kind")
+            if kind:
+                shown.add(str(kind))
+        return shown
+
+    def _question(
+        self, questionnaire: Questionnaire, item: Item, answers: Mapping[str, AnswerValue], level: str
+    ) -> Reply:
+        text = self.wording(questionnaire, item, level)
+        number, total = progress(questionnaire, answers)
+        lines = []
+        if level == "guided":
+            lines.append(self._("Question {number} of {total}", number=number, total=total))
+        lines.append(text)
+        buttons = self._buttons(item)
+        if item.type == "integer" and item.min_label and item.max_label:
+            lines.append(f"{item.min_label} · {item.max_label}")
+        if item.type == "string":
+            lines.append(self._("Write your answer in your own words."))
+        return Reply(
+            "\n".join(lines),
+            buttons=buttons,
+            link_id=item.link_id,
+            meta={
+                "kind": "question",
+                "level": level,
+                "wording": text,
+                "progress": [number, total],
+                "questionnaire": questionnaire.id,
+            },
+        )
+
+    @staticmethod
+    def wording(questionnaire: Questionnaire, item: Item, level: str) -> str:
+        """The exact item text shown (validated items are never reworded)."""
+        text = item.text if questionnaire.validated else item.text_for(level)
+        if questionnaire.stem and questionnaire.stem not in text:
+            return f"{questionnaire.stem}\n{text}"
+        return text
+
+    def _buttons(self, item: Item) -> tuple[Button, ...]:
+        if item.type == "choice":
+            return tuple(Button(o.display, answer_payload(item.link_id, o.code)) for o in item.options)
+        if item.type == "boolean":
+            return (
+                Button(self._("Yes"), answer_payload(item.link_id, "true")),
+                Button(self._("No"), answer_payload(item.link_id, "false")),
+            )
+        if item.type == "integer" and item.min_value is not None and item.max_value is not None:
+            if item.max_value - item.min_value <= 10:
+                return tuple(
+                    Button(str(n), answer_payload(item.link_id, str(n)))
+                    for n in range(item.min_value, item.max_value + 1)
+                )
+        if item.type == "string" and not item.required:
+            return (Button(self._("Skip"), "/skip"),)
+        return ()
+
+    # ----------------------------------------------------------------- answering
+
+    def answer(self, inbound: Inbound) -> Outcome:
+        """Interpret and store one answer to the current item. `finished` when nothing is left."""
+        with session_scope(self.session_factory) as session:
+            conversation, patient = self._load(session, inbound.conversation_id)
+            questionnaire, response, answers, current = self._state(session, conversation)
+            if current is None:
+                return Outcome(finished=True)
+            button_link = inbound.entities.get("link_id")
+            if button_link and button_link != current.link_id:
+                return Outcome([Reply(self._(
+                    "You have already answered that question. To change an answer, "
+                    "write “change my answer”."
+                ))])
+            presented = repo.last_presented_link_id(session, conversation.id)
+            if presented is None and not button_link:
+                return Outcome()
+            if presented != current.link_id and not button_link:
+                # The patient has not seen the current item yet (e.g. the app stopped after
+                # the last answer was stored but before the next question was sent).
+                return Outcome([Reply(self._("Your answer is saved. Here is the next question."))])
+
+            if conversation.pending and conversation.pending.get("link_id") == current.link_id:
+                outcome = self._resolve_pending(session, conversation, patient, questionnaire,
+                                                response, current, inbound)
+                if outcome is not None:
+                    return outcome
+            conversation.pending = None
+
+            if inbound.intent == "skip":
+                self._store(session, conversation, patient, questionnaire, response, current,
+                            None, inbound, input_kind="text", skipped=True)
+                return self._after_answer(session, conversation, questionnaire, response,
+                                          [Reply(self._("Okay, we skip that question."))], [])
+            if inbound.intent == "dont_know" and not inbound.entities.get("code"):
+                return self._not_understood(session, conversation, questionnaire, current,
+                                            dont_know=True)
+
+            reading = interpret(current, inbound.text, code=inbound.entities.get("code"))
+            if reading.status == "match":
+                kind = "button" if reading.reason == "payload" else "text"
+                hits = self._store(session, conversation, patient, questionnaire, response,
+                                   current, reading, inbound, input_kind=kind)
+                return self._after_answer(session, conversation, questionnaire, response, [], hits)
+            if reading.status == "unsure":
+                return self._ask_to_confirm(conversation, current, reading, inbound)
+            return self._not_understood(session, conversation, questionnaire, current,
+                                        out_of_range=reading.reason == "out_of_range")
+
+    def _resolve_pending(
+        self,
+        session: Session,
+        conversation: Conversation,
+        patient: Patient,
+        questionnaire: Questionnaire,
+        response: Response,
+        current: Item,
+        inbound: Inbound,
+    ) -> Outcome | None:
+        pending = conversation.pending or {}
+        decision: bool | None = None
+        if inbound.intent == "affirm":
+            decision = True
+        elif inbound.intent == "deny":
+            decision = False
+        elif not inbound.entities.get("code"):
+            reading = interpret(YES_NO_ITEM, inbound.text)
+            if reading.status == "match" and isinstance(reading.value, bool):
+                decision = reading.value
+        if decision is None:
+            return None  # a new answer instead of yes/no: interpret it afresh
+        conversation.pending = None
+        if decision is False:
+            return Outcome([Reply(self._("Okay. Choose the answer that fits you best."))])
+        confirmed = interpret(current, None, code=str(pending["code"]))
+        if confirmed.status != "match":
+            return Outcome([Reply(self._("Okay. Choose the answer that fits you best."))])
+        raw = Inbound(
+            conversation_id=inbound.conversation_id,
+            text=str(pending.get("raw_text", "")),
+            intent="inform",
+        )
+        hits = self._store(session, conversation, patient, questionnaire, response, current,
+                           confirmed, raw, input_kind="confirmed",
+                           interpretation=str(pending.get("reason", "")))
+        return self._after_answer(session, conversation, questionnaire, response, [], hits)
+
+    def _ask_to_confirm(
+        self, conversation: Conversation, item: Item, reading: Interpretation, inbound: Inbound
+    ) -> Outcome:
+        if len(reading.candidates) > 1:
+            buttons = tuple(
+                Button(option.display, answer_payload(item.link_id, option.code))
+                for option in reading.candidates
+            )
+            return Outcome([Reply(self._("Which of these did you mean?"), buttons=buttons)])
+        code = reading.code or (reading.candidates[0].code if reading.candidates else None)
+        display = reading.display or (reading.candidates[0].display if reading.candidates else "")
+        conversation.pending = {
+            "link_id": item.link_id,
+            "code": code,
+            "display": display,
+            "raw_text": inbound.text,
+            "reason": reading.reason,
+        }
+        return Outcome([Reply(
+            self._("I understood: “{answer}”. Is that right?", answer=display),
+            buttons=(Button(self._("Yes"), "/affirm"), Button(self._("No"), "/deny")),
+            meta={"kind": "confirm", "item": item.link_id},
+        )])
+
+    def _not_understood(
+        self,
+        session: Session,
+        conversation: Conversation,
+        questionnaire: Questionnaire,
+        item: Item,
+        *,
+        dont_know: bool = False,
+        out_of_range: bool = False,
+    ) -> Outcome:
+        conversation.attempts += 1
+        replies: list[Reply] = []
+        if dont_know:
+            replies.append(Reply(self._(
+                "That is all right. Choose the answer that fits best right now. "
+                "There are no right or wrong answers."
+            )))
+        elif out_of_range and item.min_value is not None and item.max_value is not None:
+            replies.append(Reply(self._(
+                "Please write a number from {low} to {high}.", low=item.min_value,
+                high=item.max_value,
+            )))
+        elif item.type == "boolean":
+            replies.append(Reply(self._("I did not quite understand. Please answer yes or no.")))
+        else:
+            replies.append(Reply(self._(
+                "I did not quite understand. You can press one of the buttons, "
+                "or write the answer in your own words."
+            )))
+        if conversation.attempts >= MAX_ATTEMPTS:
+            repo.add_alert(
+                session, conversation, rule_id=f"difficulty:{item.link_id}", level="yellow",
+                urgent=False,
+                message=f"Patient had difficulty answering item {item.link_id}.",
+            )
+            replies.append(Reply(
+                self._("Would you like to skip this question? You can also ask a nurse to call "
+                       "you."),
+                buttons=(
+                    Button(self._("Skip the question"), "/skip"),
+                    Button(self._("A nurse may call me"), "/talk_to_person"),
+                ),
+            ))
+        return Outcome(replies)
+
+    def _store(
+        self,
+        session: Session,
+        conversation: Conversation,
+        patient: Patient,
+        questionnaire: Questionnaire,
+        response: Response,
+        item: Item,
+        reading: Interpretation | None,
+        inbound: Inbound,
+        *,
+        input_kind: str,
+        skipped: bool = False,
+        interpretation: str | None = None,
+    ) -> list[AlertHit]:
+        level = patient.literacy_level
+        inbound_message = session.scalar(
+            select(Message)
+            .where(Message.conversation_id == conversation.id, Message.direction == "in")
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        answer = Answer(
+            link_id=item.link_id,
+            item_type=item.type,
+            status="skipped" if skipped else "answered",
+            raw_text=inbound.text or None,
+            input_kind=input_kind,
+            interpretation=interpretation or (reading.reason if reading else "skip"),
+            literacy_level=level,
+            wording_shown=self.wording(questionnaire, item, level),
+            presentation={"level": level, "buttons": bool(self._buttons(item))},
+            message_id=inbound_message.id if inbound_message else None,
+        )
+        value = AnswerValue(skipped=True)
+        if reading is not None and not skipped:
+            if item.type == "choice":
+                option = item.option(str(reading.code))
+                answer.code = reading.code
+                answer.display = option.display if option else reading.display
+                answer.score = option.score if option else None
+                value = AnswerValue(code=reading.code)
+            elif item.type == "integer" and isinstance(reading.value, int):
+                answer.value_integer = reading.value
+                answer.display = str(reading.value)
+                value = AnswerValue(value=reading.value)
+            elif item.type == "boolean" and isinstance(reading.value, bool):
+                answer.value_boolean = reading.value
+                answer.display = self._("Yes") if reading.value else self._("No")
+                value = AnswerValue(value=reading.value)
+            else:
+                answer.value_string = str(reading.value)
+                answer.display = answer.value_string
+                value = AnswerValue(value=answer.value_string)
+        repo.add_answer(session, response, answer)
+        conversation.attempts = 0
+        conversation.pending = None
+        if conversation.reopened_link_id == item.link_id:
+            conversation.reopened_link_id = None
+        hits = [] if skipped else item_alerts(questionnaire, item.link_id, value)
+        for hit in hits:
+            repo.add_alert(
+                session, conversation, rule_id=hit.rule.id, level=hit.rule.level,
+                urgent=hit.rule.urgent, message=hit.rule.message, response_id=response.id,
+            )
+        log.info("answer stored conversation=%s item=%s", conversation.id, item.link_id)
+        return hits
+
+    def _after_answer(
+        self,
+        session: Session,
+        conversation: Conversation,
+        questionnaire: Questionnaire,
+        response: Response,
+        replies: list[Reply],
+        hits: Sequence[AlertHit],
+    ) -> Outcome:
+        if any(hit.rule.urgent for hit in hits):
+            replies.append(self.crisis_reply())
+        session.flush()
+        answers = self._answers(repo.current_answers(session, response.id))
+        finished = conversation.reopened_link_id is None and is_complete(questionnaire, answers)
+        return Outcome(replies, finished=finished)
+
+    def crisis_reply(self) -> Reply:
+        crisis = self.settings.crisis
+        return Reply(
+            self._(
+                "Thank you for telling me. It is important. If you have thoughts of hurting "
+                "yourself, call {emergency} now if it is urgent. You can also call "
+                "{helpline_name} on {helpline} or Livslinien on {livslinien}. "
+                "I have sent a message to your care team so they can contact you.",
+                emergency=crisis.emergency,
+                helpline_name=crisis.medical_helpline_name,
+                helpline=crisis.medical_helpline,
+                livslinien=crisis.livslinien,
+            ),
+            meta={"kind": "crisis"},
+        )
+
+    # ----------------------------------------------------------------- finishing
+
+    def complete(self, conversation_id: str) -> Outcome:
+        """Close the response if every item is answered; otherwise resume the questionnaire."""
+        with session_scope(self.session_factory) as session:
+            conversation, _patient = self._load(session, conversation_id)
+            if conversation.status == "completed":
+                return Outcome()
+            questionnaire, response, answers, current = self._state(session, conversation)
+            if current is not None:
+                return Outcome(resume_questionnaire=True)
+            response.status = "completed"
+            response.completed_at = utcnow()
+            conversation.status = "completed"
+            conversation.completed_at = response.completed_at
+            for hit in evaluate_alerts(questionnaire, answers):
+                repo.add_alert(
+                    session, conversation, rule_id=hit.rule.id, level=hit.rule.level,
+                    urgent=hit.rule.urgent, message=hit.rule.message, response_id=response.id,
+                )
+            scores = score(questionnaire, answers)
+            log.info("questionnaire completed conversation=%s scores=%d", conversation.id,
+                     len(scores))
+            return Outcome([
+                Reply(self._("Thank you! You have answered all the questions.")),
+                Reply(self._(
+                    "Your answers have been sent to your care team. They will contact you if "
+                    "there is a need. If you want to see your answers, write “show my answers”."
+                ), meta={"kind": "completed"}),
+            ])
+
+    # ----------------------------------------------------------------- interruptions
+
+    def explain(self, inbound: Inbound) -> Outcome:
+        with session_scope(self.session_factory) as session:
+            conversation, _patient = self._load(session, inbound.conversation_id)
+            if conversation.status != "active" or conversation.patient.consent != "given":
+                return Outcome([self._about_reply()])
+            questionnaire, _response, _answers, current = self._state(session, conversation)
+            if current is None:
+                return Outcome([self._about_reply()])
+            lowered = inbound.text.lower()
+            for option in current.options:
+                explanation = option.help or current.option_help.get(option.display)
+                if explanation and option.display.lower() in lowered:
+                    return Outcome([Reply(f"“{option.display}”: {explanation}")])
+            if current.help:
+                return Outcome([Reply(current.help)])
+            if questionnaire.scale_explanation:
+                return Outcome([Reply(questionnaire.scale_explanation.get("plain")
+                                      or questionnaire.scale_explanation["standard"])])
+            return Outcome([Reply(self._("Answer what fits you best. There are no right or "
+                                         "wrong answers."))])
+
+    def _about_reply(self) -> Reply:
+        return Reply(self._(
+            "I am a chat robot. I ask questions about how you are doing, and I store your "
+            "answers for your care team. I cannot give advice about illness or treatment."
+        ))
+
+    def why(self, inbound: Inbound) -> Outcome:
+        with session_scope(self.session_factory) as session:
+            conversation, _patient = self._load(session, inbound.conversation_id)
+            questionnaire = self._questionnaire(conversation)
+            _q, _response, _answers, current = self._state(session, conversation)
+            text = (current.why if current is not None and current.why else None) or (
+                questionnaire.purpose
+            )
+            return Outcome([Reply(text)])
+
+    def help(self, inbound: Inbound) -> Outcome:
+        crisis = self.settings.crisis
+        return Outcome([Reply(self._(
+            "You can write:\n"
+            "• “what does that mean” – I explain the question\n"
+            "• “why do you ask” – I tell you why\n"
+            "• “skip” – we skip the question\n"
+            "• “change my answer” – you can change your last answer\n"
+            "• “show my answers” – you see your answers\n"
+            "• “pause” – we stop for now, and you can come back later\n"
+            "If it is urgent, call {emergency}.",
+            emergency=crisis.emergency,
+        ))])
+
+    def pause(self, inbound: Inbound) -> Outcome:
+        with session_scope(self.session_factory) as session:
+            conversation, _patient = self._load(session, inbound.conversation_id)
+            if conversation.status == "active":
+                conversation.status = "paused"
+            return Outcome([Reply(self._(
+                "That is fine. Your answers are saved. Write “continue” when you are ready."
+            ))])
+
+    def stop(self, inbound: Inbound) -> Outcome:
+        with session_scope(self.session_factory) as session:
+            conversation, _patient = self._load(session, inbound.conversation_id)
+            if conversation.status in {"active", "paused"}:
+                conversation.status = "stopped"
+            return Outcome([Reply(self._(
+                "Thank you for now. The answers you have given are saved. You can come back "
+                "at any time with your link and continue."
+            ))])
+
+    def correct(self, inbound: Inbound) -> Outcome:
+        with session_scope(self.session_factory) as session:
+            conversation, _patient = self._load(session, inbound.conversation_id)
+            questionnaire, _response, answers, current = self._state(session, conversation)
+            previous = previous_answered(questionnaire, answers, current)
+            if previous is None:
+                return Outcome([Reply(self._("There is no answer to change yet."))])
+            conversation.reopened_link_id = previous.link_id
+            conversation.pending = None
+            conversation.attempts = 0
+            if conversation.status == "completed":
+                conversation.status = "active"
+            return Outcome(
+                [Reply(self._("Okay. Let us change your answer to the previous question."))],
+                resume_questionnaire=True,
+            )
+
+    def show_answers(self, inbound: Inbound) -> Outcome:
+        with session_scope(self.session_factory) as session:
+            conversation, patient = self._load(session, inbound.conversation_id)
+            questionnaire = self._questionnaire(conversation)
+            response = repo.open_response(session, conversation, questionnaire.version)
+            rows = repo.current_answers(session, response.id)
+            repo.audit(session, actor="patient", action="answers.view.self",
+                       patient_id=patient.id)
+            if not rows:
+                return Outcome([Reply(self._("You have not answered any questions yet."))])
+            lines = [self._("Your answers so far:")]
+            for row in rows:
+                item = questionnaire.item(row.link_id)
+                shown = row.display if row.status == "answered" else self._("(skipped)")
+                lines.append(f"• {item.text_for(patient.literacy_level)}: {shown}")
+            return Outcome([Reply("\n".join(lines))])
+
+    def small_talk(self, inbound: Inbound) -> Outcome:
+        if inbound.intent == "thanks":
+            return Outcome([Reply(self._("You are welcome."))])
+        return Outcome([Reply(self._("Hi! We continue with the questions."))])
+
+    def change_level(self, inbound: Inbound) -> Outcome:
+        with session_scope(self.session_factory) as session:
+            conversation, patient = self._load(session, inbound.conversation_id)
+            order = ["standard", "plain", "guided"]
+            position = order.index(patient.literacy_level) if patient.literacy_level in order else 0
+            patient.literacy_level = order[min(position + 1, len(order) - 1)]
+            repo.add_message(
+                session, conversation, direction="out", channel="system", kind="event",
+                text="", meta={"kind": "level", "level": patient.literacy_level,
+                               "reason": f"patient asked ({inbound.intent})"},
+            )
+            return Outcome([Reply(self._("Okay. I will keep it simple and short."))])
+
+    def read_aloud(self, inbound: Inbound) -> Outcome:
+        return Outcome([Reply(self._("Sorry, I cannot read aloud yet. We continue in text."))])
+
+    def talk_to_person(self, inbound: Inbound) -> Outcome:
+        with session_scope(self.session_factory) as session:
+            conversation, _patient = self._load(session, inbound.conversation_id)
+            repo.add_alert(
+                session, conversation, rule_id="talk-to-person", level="yellow", urgent=False,
+                message="Patient asked to talk to a person.",
+            )
+            crisis = self.settings.crisis
+            return Outcome([Reply(self._(
+                "I have asked a nurse to contact you. If it is urgent, call {helpline_name} on "
+                "{helpline} or {emergency}.",
+                helpline_name=crisis.medical_helpline_name, helpline=crisis.medical_helpline,
+                emergency=crisis.emergency,
+            ))])
+
+    def fallback(self, inbound: Inbound) -> Outcome:
+        return Outcome(
+            [Reply(self._("Sorry, I did not understand that. Write “help” to see what you can "
+                          "write."))]
+        )
+
+    def status(self, conversation_id: str) -> tuple[str, str]:
+        """(patient consent, conversation status) — used by actions to pick a path."""
+        with session_scope(self.session_factory) as session:
+            conversation, patient = self._load(session, conversation_id)
+            return patient.consent, conversation.status

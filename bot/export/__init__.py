@@ -1,0 +1,1 @@
+"""Export of stored responses: FHIR (and CSV)."""

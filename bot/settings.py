@@ -1,0 +1,110 @@
+"""The one place that reads the environment.
+
+Everything configurable is read here once, into an immutable `Settings`. Other modules get a
+`Settings` passed in (or call `get_settings()` at their entry point); nothing else touches
+`os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class CrisisContacts:
+    """Numbers shown in the crisis message; every deployment sets its own region's."""
+
+    emergency: str = "112"
+    medical_helpline: str = "1813"
+    medical_helpline_name: str = "Lægevagten"
+    livslinien: str = "70 201 201"
+    kraeftlinjen: str = "80 30 10 30"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    host: str
+    port: int
+    public_url: str
+    rasa_url: str
+    manage_rasa: bool
+    rasa_port: int
+    rasa_python: Path
+    rasa_model_dir: Path
+    dialogues_dir: Path
+    questionnaire_dir: Path
+    locales_dir: Path
+    var_dir: Path
+    locale: str
+    fhir_canonical_base: str
+    engine_timeout: float
+    max_message_chars: int
+    crisis: CrisisContacts = field(default_factory=CrisisContacts)
+    log_level: str = "INFO"
+
+    @property
+    def action_endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}/actions/webhook"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (the process environment by default)."""
+    env = os.environ if env is None else env
+    root = Path(env.get("BOT_HOME", PROJECT_ROOT))
+    var_dir = Path(env.get("BOT_VAR_DIR", root / "var"))
+    host = env.get("BOT_HOST", "127.0.0.1")
+    port = int(env.get("BOT_PORT", "8000"))
+    rasa_port = int(env.get("RASA_PORT", "5005"))
+    rasa_url = env.get("RASA_URL", "")
+    dialogues = Path(env.get("BOT_DIALOGUES_DIR", root / "dialogues"))
+    return Settings(
+        database_url=env.get("DATABASE_URL", f"sqlite:///{var_dir / 'bot.db'}"),
+        host=host,
+        port=port,
+        public_url=env.get("BOT_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
+        # With no RASA_URL the app starts and supervises its own engine process.
+        rasa_url=(rasa_url or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+        manage_rasa=_bool(env.get("RASA_MANAGE"), default=not rasa_url),
+        rasa_port=rasa_port,
+        rasa_python=Path(env.get("RASA_PYTHON", root / ".venv-rasa" / "bin" / "python")),
+        rasa_model_dir=Path(env.get("RASA_MODEL_DIR", var_dir / "models")),
+        dialogues_dir=dialogues,
+        questionnaire_dir=Path(env.get("BOT_QUESTIONNAIRE_DIR", dialogues / "questionnaires")),
+        locales_dir=Path(env.get("BOT_LOCALES_DIR", root / "locales")),
+        var_dir=var_dir,
+        locale=env.get("BOT_LOCALE", "da"),
+        fhir_canonical_base=env.get(
+            "FHIR_CANONICAL_BASE", "https://pro-chat.example.org/fhir/Questionnaire"
+        ).rstrip("/"),
+        engine_timeout=float(env.get("RASA_TIMEOUT", "30")),
+        max_message_chars=int(env.get("BOT_MAX_MESSAGE_CHARS", "2000")),
+        crisis=CrisisContacts(
+            emergency=env.get("CRISIS_EMERGENCY", "112"),
+            medical_helpline=env.get("CRISIS_MEDICAL_HELPLINE", "1813"),
+            medical_helpline_name=env.get("CRISIS_MEDICAL_HELPLINE_NAME", "Lægevagten"),
+            livslinien=env.get("CRISIS_LIVSLINIEN", "70 201 201"),
+            kraeftlinjen=env.get("CRISIS_KRAEFTLINJEN", "80 30 10 30"),
+        ),
+        log_level=env.get("BOT_LOG_LEVEL", "INFO").upper(),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
