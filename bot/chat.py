@@ -110,10 +110,15 @@ class ChatHandler:
                 replies = await self.engine.send(conversation_id, message)
             except EngineError as error:
                 log.error("engine failure for conversation %s: %s", conversation_id, error)
-                replies = [EngineReply(text=self.texts._(
-                    "Sorry, something went wrong on my side. Nothing you wrote is lost. "
-                    "Please try again in a moment."
-                ), meta={"kind": "error"})]
+                replies = [
+                    EngineReply(
+                        text=self.texts._(
+                            "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+                            "Please try again in a moment."
+                        ),
+                        meta={"kind": "error"},
+                    )
+                ]
             return await asyncio.to_thread(self._store_outbound, conversation_id, channel, replies)
 
     def _store_inbound(
@@ -131,17 +136,38 @@ class ChatHandler:
             if external_id and repo.message_with_external_id(session, conversation_id, external_id):
                 return False
             if payload is None:
-                repo.add_message(session, conversation, direction="in", channel=channel,
-                                 text=(text or "").strip(), external_id=external_id)
+                repo.add_message(
+                    session,
+                    conversation,
+                    direction="in",
+                    channel=channel,
+                    text=(text or "").strip(),
+                    external_id=external_id,
+                )
                 return True
             if payload == START_PAYLOAD:
-                repo.add_message(session, conversation, direction="in", channel=channel,
-                                 kind="event", text="", payload=payload, external_id=external_id)
+                repo.add_message(
+                    session,
+                    conversation,
+                    direction="in",
+                    channel=channel,
+                    kind="event",
+                    text="",
+                    payload=payload,
+                    external_id=external_id,
+                )
                 return True
             title = self._button_title(session, conversation_id, payload)
-            repo.add_message(session, conversation, direction="in", channel=channel,
-                             kind="button", text=title or payload, payload=payload,
-                             external_id=external_id)
+            repo.add_message(
+                session,
+                conversation,
+                direction="in",
+                channel=channel,
+                kind="button",
+                text=title or payload,
+                payload=payload,
+                external_id=external_id,
+            )
             return True
 
     @staticmethod
@@ -162,8 +188,15 @@ class ChatHandler:
             for reply in replies:
                 buttons = tuple({"title": t, "payload": p} for t, p in reply.buttons)
                 meta = dict(reply.meta or {})
-                repo.add_message(session, conversation, direction="out", channel=channel,
-                                 text=reply.text, buttons=list(buttons) or None,
-                                 link_id=reply.link_id, meta=meta or None)
+                repo.add_message(
+                    session,
+                    conversation,
+                    direction="out",
+                    channel=channel,
+                    text=reply.text,
+                    buttons=list(buttons) or None,
+                    link_id=reply.link_id,
+                    meta=meta or None,
+                )
                 out.append(OutboundMessage(reply.text, buttons, reply.link_id, meta))
         return out

@@ -45,7 +45,11 @@ def _questionnaires(settings: Settings) -> dict[str, Any]:
 
 
 def create_web_invite(
-    settings: Settings, questionnaire_id: str, *, label: str | None = None, reuse_label: bool = False
+    settings: Settings,
+    questionnaire_id: str,
+    *,
+    label: str | None = None,
+    reuse_label: bool = False,
 ) -> str:
     """Create a pseudonymous patient with a web invitation; return the chat URL."""
     from sqlalchemy import select
@@ -89,9 +93,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
     if settings.manage_rasa:
         if not settings.rasa_python.exists():
-            print(f"error: the engine environment is missing ({settings.rasa_python}). "
-                  "Run `make run` (it sets it up) or set RASA_URL to a running engine.",
-                  file=sys.stderr)
+            print(
+                f"error: the engine environment is missing ({settings.rasa_python}). "
+                "Run `make run` (it sets it up) or set RASA_URL to a running engine.",
+                file=sys.stderr,
+            )
             return 2
         try:
             ensure_model(settings)
@@ -166,8 +172,10 @@ def _print_bot(messages: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     url = args.url or create_web_invite(settings, args.questionnaire, label=args.label)
     if "/chat/" not in url:
-        print("error: --url must be a chat link like http://127.0.0.1:8000/chat/<token>",
-              file=sys.stderr)
+        print(
+            "error: --url must be a chat link like http://127.0.0.1:8000/chat/<token>",
+            file=sys.stderr,
+        )
         return 2
     base, token = url.rsplit("/chat/", 1)
     api = f"{base}/api/chat/{token}/messages"
@@ -176,8 +184,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         try:
             history = client.get(api)
         except httpx.HTTPError:
-            print(f"error: the app is not reachable at {base}. Start it with `make run`.",
-                  file=sys.stderr)
+            print(
+                f"error: the app is not reachable at {base}. Start it with `make run`.",
+                file=sys.stderr,
+            )
             return 2
         if history.status_code != 200:
             print(f"error: {history.json().get('error', history.status_code)}", file=sys.stderr)
@@ -220,11 +230,17 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     questionnaires = _questionnaires(settings)
     with session_scope(factory) as session:
         bundle = export_bundle(
-            session, questionnaires, questionnaire_id=args.questionnaire,
+            session,
+            questionnaires,
+            questionnaire_id=args.questionnaire,
             include_observations=args.with_scores,
         )
-        repo.audit(session, actor=f"cli:{getpass.getuser()}", action="export.fhir",
-                   detail=f"{len(bundle.get('entry', []))} resources")
+        repo.audit(
+            session,
+            actor=f"cli:{getpass.getuser()}",
+            action="export.fhir",
+            detail=f"{len(bundle.get('entry', []))} resources",
+        )
     validate(bundle)
     text = json.dumps(bundle, ensure_ascii=False, indent=2)
     if args.output:
@@ -262,8 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the engine and the app, and wait until ready")
     run.add_argument("--demo", action="store_true", help="print a demo patient's chat link")
     run.add_argument("--questionnaire", default="who5", help="questionnaire of the demo patient")
-    run.add_argument("--engine-timeout", type=float, default=300.0,
-                     help="seconds to wait for the engine to load its model")
+    run.add_argument(
+        "--engine-timeout",
+        type=float,
+        default=300.0,
+        help="seconds to wait for the engine to load its model",
+    )
     run.set_defaults(handler=cmd_run)
 
     invite = commands.add_parser("invite", help="create a pseudonymous patient and print the link")
@@ -284,8 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export answers")
     export.add_argument("--format", required=True, choices=["fhir"])
     export.add_argument("--questionnaire", help="only this questionnaire")
-    export.add_argument("--with-scores", action="store_true",
-                        help="add an Observation per score to the Bundle")
+    export.add_argument(
+        "--with-scores", action="store_true", help="add an Observation per score to the Bundle"
+    )
     export.add_argument("--output", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export)
     return parser

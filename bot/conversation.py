@@ -166,12 +166,22 @@ class ConversationService:
             if patient.consent != "given":
                 return self._consent(session, conversation, patient, inbound)
             if conversation.status == "completed":
-                return Outcome([Reply(self._("You have already answered all the questions. "
-                                             "Thank you! Your care team can see your answers."))])
+                return Outcome(
+                    [
+                        Reply(
+                            self._(
+                                "You have already answered all the questions. "
+                                "Thank you! Your care team can see your answers."
+                            )
+                        )
+                    ]
+                )
             outcome = Outcome(resume_questionnaire=not questionnaire_active)
             if conversation.status in {"paused", "stopped", "declined"}:
                 conversation.status = "active"
-                outcome.replies.append(Reply(self._("Welcome back. We continue where we left off.")))
+                outcome.replies.append(
+                    Reply(self._("Welcome back. We continue where we left off."))
+                )
             elif inbound.intent in {"greet", "start"} and repo.last_presented_link_id(
                 session, conversation.id
             ):
@@ -206,10 +216,16 @@ class ConversationService:
             patient.consent = "declined"
             conversation.status = "declined"
             repo.audit(session, actor="patient", action="consent.declined", patient_id=patient.id)
-            return Outcome([Reply(self._(
-                "That is completely fine. We do not store any answers. "
-                "If you change your mind, just write “start” here."
-            ))])
+            return Outcome(
+                [
+                    Reply(
+                        self._(
+                            "That is completely fine. We do not store any answers. "
+                            "If you change your mind, just write “start” here."
+                        )
+                    )
+                ]
+            )
         return Outcome(self._consent_question(declined_before=patient.consent == "declined"))
 
     def _consent_question(self, *, declined_before: bool) -> list[Reply]:
@@ -217,19 +233,25 @@ class ConversationService:
         intro = (
             self._("Welcome back. Before we start, I need your permission.")
             if declined_before
-            else self._("Hi! I am a chat robot from your hospital. I will ask you some questions "
-                        "about how you are doing.")
+            else self._(
+                "Hi! I am a chat robot from your hospital. I will ask you some questions "
+                "about how you are doing."
+            )
         )
         return [
             Reply(intro),
-            Reply(self._(
-                "Your answers are stored safely. Only your care team can see them. "
-                "We do not store your name."
-            )),
-            Reply(self._(
-                "I am not an emergency service. If it is urgent, call {emergency}.",
-                emergency=crisis.emergency,
-            )),
+            Reply(
+                self._(
+                    "Your answers are stored safely. Only your care team can see them. "
+                    "We do not store your name."
+                )
+            ),
+            Reply(
+                self._(
+                    "I am not an emergency service. If it is urgent, call {emergency}.",
+                    emergency=crisis.emergency,
+                )
+            ),
             Reply(
                 self._("Is it all right that we store your answers?"),
                 buttons=(
@@ -253,17 +275,17 @@ class ConversationService:
             shown = self._shown_kinds(session, conversation.id)
             level = patient.literacy_level
             if "intro" not in shown:
-                intro = questionnaire.intro.get(level) or questionnaire.intro["standard"]
-                replies.append(Reply(intro, meta={"kind": "intro"}))
-                explanation = questionnaire.scale_explanation.get(
-                    level
-                ) or questionnaire.scale_explanation.get("standard")
+                replies.append(Reply(questionnaire.intro_for(level), meta={"kind": "intro"}))
+                explanation = questionnaire.scale_explanation_for(level)
                 if explanation:
                     replies.append(Reply(explanation, meta={"kind": "scale"}))
             if current.link_id not in shown:
                 for display in displays_before(questionnaire, current):
                     replies.append(
-                        Reply(display.text_for(level), meta={"kind": "display", "item": display.link_id})
+                        Reply(
+                            display.text_for(level),
+                            meta={"kind": "display", "item": display.link_id},
+                        )
                     )
             replies.append(self._question(questionnaire, current, answers, level))
             return Outcome(replies)
@@ -282,7 +304,11 @@ class ConversationService:
         return shown
 
     def _question(
-        self, questionnaire: Questionnaire, item: Item, answers: Mapping[str, AnswerValue], level: str
+        self,
+        questionnaire: Questionnaire,
+        item: Item,
+        answers: Mapping[str, AnswerValue],
+        level: str,
     ) -> Reply:
         text = self.wording(questionnaire, item, level)
         number, total = progress(questionnaire, answers)
@@ -312,24 +338,29 @@ class ConversationService:
     def wording(questionnaire: Questionnaire, item: Item, level: str) -> str:
         """The exact item text shown (validated items are never reworded)."""
         text = item.text if questionnaire.validated else item.text_for(level)
-        if questionnaire.stem and questionnaire.stem not in text:
-            return f"{questionnaire.stem}\n{text}"
-        return text
+        stem = questionnaire.stem_for(item)
+        return f"{stem}\n{text}" if stem else text
 
     def _buttons(self, item: Item) -> tuple[Button, ...]:
         if item.type == "choice":
-            return tuple(Button(o.display, answer_payload(item.link_id, o.code)) for o in item.options)
+            return tuple(
+                Button(o.display, answer_payload(item.link_id, o.code)) for o in item.options
+            )
         if item.type == "boolean":
             return (
                 Button(self._("Yes"), answer_payload(item.link_id, "true")),
                 Button(self._("No"), answer_payload(item.link_id, "false")),
             )
-        if item.type == "integer" and item.min_value is not None and item.max_value is not None:
-            if item.max_value - item.min_value <= 10:
-                return tuple(
-                    Button(str(n), answer_payload(item.link_id, str(n)))
-                    for n in range(item.min_value, item.max_value + 1)
-                )
+        if (
+            item.type == "integer"
+            and item.min_value is not None
+            and item.max_value is not None
+            and item.max_value - item.min_value <= 10
+        ):
+            return tuple(
+                Button(str(n), answer_payload(item.link_id, str(n)))
+                for n in range(item.min_value, item.max_value + 1)
+            )
         if item.type == "string" and not item.required:
             return (Button(self._("Skip"), "/skip"),)
         return ()
@@ -340,15 +371,21 @@ class ConversationService:
         """Interpret and store one answer to the current item. `finished` when nothing is left."""
         with session_scope(self.session_factory) as session:
             conversation, patient = self._load(session, inbound.conversation_id)
-            questionnaire, response, answers, current = self._state(session, conversation)
+            questionnaire, response, _answers, current = self._state(session, conversation)
             if current is None:
                 return Outcome(finished=True)
             button_link = inbound.entities.get("link_id")
             if button_link and button_link != current.link_id:
-                return Outcome([Reply(self._(
-                    "You have already answered that question. To change an answer, "
-                    "write “change my answer”."
-                ))])
+                return Outcome(
+                    [
+                        Reply(
+                            self._(
+                                "You have already answered that question. To change an answer, "
+                                "write “change my answer”."
+                            )
+                        )
+                    ]
+                )
             presented = repo.last_presented_link_id(session, conversation.id)
             if presented is None and not button_link:
                 return Outcome()
@@ -358,31 +395,63 @@ class ConversationService:
                 return Outcome([Reply(self._("Your answer is saved. Here is the next question."))])
 
             if conversation.pending and conversation.pending.get("link_id") == current.link_id:
-                outcome = self._resolve_pending(session, conversation, patient, questionnaire,
-                                                response, current, inbound)
+                outcome = self._resolve_pending(
+                    session, conversation, patient, questionnaire, response, current, inbound
+                )
                 if outcome is not None:
                     return outcome
             conversation.pending = None
 
             if inbound.intent == "skip":
-                self._store(session, conversation, patient, questionnaire, response, current,
-                            None, inbound, input_kind="text", skipped=True)
-                return self._after_answer(session, conversation, questionnaire, response,
-                                          [Reply(self._("Okay, we skip that question."))], [])
+                self._store(
+                    session,
+                    conversation,
+                    patient,
+                    questionnaire,
+                    response,
+                    current,
+                    None,
+                    inbound,
+                    input_kind="text",
+                    skipped=True,
+                )
+                return self._after_answer(
+                    session,
+                    conversation,
+                    questionnaire,
+                    response,
+                    [Reply(self._("Okay, we skip that question."))],
+                    [],
+                )
             if inbound.intent == "dont_know" and not inbound.entities.get("code"):
-                return self._not_understood(session, conversation, questionnaire, current,
-                                            dont_know=True)
+                return self._not_understood(
+                    session, conversation, questionnaire, current, dont_know=True
+                )
 
             reading = interpret(current, inbound.text, code=inbound.entities.get("code"))
             if reading.status == "match":
                 kind = "button" if reading.reason == "payload" else "text"
-                hits = self._store(session, conversation, patient, questionnaire, response,
-                                   current, reading, inbound, input_kind=kind)
+                hits = self._store(
+                    session,
+                    conversation,
+                    patient,
+                    questionnaire,
+                    response,
+                    current,
+                    reading,
+                    inbound,
+                    input_kind=kind,
+                )
                 return self._after_answer(session, conversation, questionnaire, response, [], hits)
             if reading.status == "unsure":
                 return self._ask_to_confirm(conversation, current, reading, inbound)
-            return self._not_understood(session, conversation, questionnaire, current,
-                                        out_of_range=reading.reason == "out_of_range")
+            return self._not_understood(
+                session,
+                conversation,
+                questionnaire,
+                current,
+                out_of_range=reading.reason == "out_of_range",
+            )
 
     def _resolve_pending(
         self,
@@ -417,9 +486,18 @@ class ConversationService:
             text=str(pending.get("raw_text", "")),
             intent="inform",
         )
-        hits = self._store(session, conversation, patient, questionnaire, response, current,
-                           confirmed, raw, input_kind="confirmed",
-                           interpretation=str(pending.get("reason", "")))
+        hits = self._store(
+            session,
+            conversation,
+            patient,
+            questionnaire,
+            response,
+            current,
+            confirmed,
+            raw,
+            input_kind="confirmed",
+            interpretation=str(pending.get("reason", "")),
+        )
         return self._after_answer(session, conversation, questionnaire, response, [], hits)
 
     def _ask_to_confirm(
@@ -440,11 +518,15 @@ class ConversationService:
             "raw_text": inbound.text,
             "reason": reading.reason,
         }
-        return Outcome([Reply(
-            self._("I understood: “{answer}”. Is that right?", answer=display),
-            buttons=(Button(self._("Yes"), "/affirm"), Button(self._("No"), "/deny")),
-            meta={"kind": "confirm", "item": item.link_id},
-        )])
+        return Outcome(
+            [
+                Reply(
+                    self._("I understood: “{answer}”. Is that right?", answer=display),
+                    buttons=(Button(self._("Yes"), "/affirm"), Button(self._("No"), "/deny")),
+                    meta={"kind": "confirm", "item": item.link_id},
+                )
+            ]
+        )
 
     def _not_understood(
         self,
@@ -459,36 +541,56 @@ class ConversationService:
         conversation.attempts += 1
         replies: list[Reply] = []
         if dont_know:
-            replies.append(Reply(self._(
-                "That is all right. Choose the answer that fits best right now. "
-                "There are no right or wrong answers."
-            )))
+            replies.append(
+                Reply(
+                    self._(
+                        "That is all right. Choose the answer that fits best right now. "
+                        "There are no right or wrong answers."
+                    )
+                )
+            )
         elif out_of_range and item.min_value is not None and item.max_value is not None:
-            replies.append(Reply(self._(
-                "Please write a number from {low} to {high}.", low=item.min_value,
-                high=item.max_value,
-            )))
+            replies.append(
+                Reply(
+                    self._(
+                        "Please write a number from {low} to {high}.",
+                        low=item.min_value,
+                        high=item.max_value,
+                    )
+                )
+            )
         elif item.type == "boolean":
             replies.append(Reply(self._("I did not quite understand. Please answer yes or no.")))
         else:
-            replies.append(Reply(self._(
-                "I did not quite understand. You can press one of the buttons, "
-                "or write the answer in your own words."
-            )))
+            replies.append(
+                Reply(
+                    self._(
+                        "I did not quite understand. You can press one of the buttons, "
+                        "or write the answer in your own words."
+                    )
+                )
+            )
         if conversation.attempts >= MAX_ATTEMPTS:
             repo.add_alert(
-                session, conversation, rule_id=f"difficulty:{item.link_id}", level="yellow",
+                session,
+                conversation,
+                rule_id=f"difficulty:{item.link_id}",
+                level="yellow",
                 urgent=False,
                 message=f"Patient had difficulty answering item {item.link_id}.",
             )
-            replies.append(Reply(
-                self._("Would you like to skip this question? You can also ask a nurse to call "
-                       "you."),
-                buttons=(
-                    Button(self._("Skip the question"), "/skip"),
-                    Button(self._("A nurse may call me"), "/talk_to_person"),
-                ),
-            ))
+            replies.append(
+                Reply(
+                    self._(
+                        "Would you like to skip this question? You can also ask a nurse to call "
+                        "you."
+                    ),
+                    buttons=(
+                        Button(self._("Skip the question"), "/skip"),
+                        Button(self._("A nurse may call me"), "/talk_to_person"),
+                    ),
+                )
+            )
         return Outcome(replies)
 
     def _store(
@@ -553,8 +655,13 @@ class ConversationService:
         hits = [] if skipped else item_alerts(questionnaire, item.link_id, value)
         for hit in hits:
             repo.add_alert(
-                session, conversation, rule_id=hit.rule.id, level=hit.rule.level,
-                urgent=hit.rule.urgent, message=hit.rule.message, response_id=response.id,
+                session,
+                conversation,
+                rule_id=hit.rule.id,
+                level=hit.rule.level,
+                urgent=hit.rule.urgent,
+                message=hit.rule.message,
+                response_id=response.id,
             )
         log.info("answer stored conversation=%s item=%s", conversation.id, item.link_id)
         return hits
@@ -608,19 +715,30 @@ class ConversationService:
             conversation.completed_at = response.completed_at
             for hit in evaluate_alerts(questionnaire, answers):
                 repo.add_alert(
-                    session, conversation, rule_id=hit.rule.id, level=hit.rule.level,
-                    urgent=hit.rule.urgent, message=hit.rule.message, response_id=response.id,
+                    session,
+                    conversation,
+                    rule_id=hit.rule.id,
+                    level=hit.rule.level,
+                    urgent=hit.rule.urgent,
+                    message=hit.rule.message,
+                    response_id=response.id,
                 )
             scores = score(questionnaire, answers)
-            log.info("questionnaire completed conversation=%s scores=%d", conversation.id,
-                     len(scores))
-            return Outcome([
-                Reply(self._("Thank you! You have answered all the questions.")),
-                Reply(self._(
-                    "Your answers have been sent to your care team. They will contact you if "
-                    "there is a need. If you want to see your answers, write “show my answers”."
-                ), meta={"kind": "completed"}),
-            ])
+            log.info(
+                "questionnaire completed conversation=%s scores=%d", conversation.id, len(scores)
+            )
+            return Outcome(
+                [
+                    Reply(self._("Thank you! You have answered all the questions.")),
+                    Reply(
+                        self._(
+                            "Your answers have been sent to your care team. They will contact you if "
+                            "there is a need. If you want to see your answers, write “show my answers”."
+                        ),
+                        meta={"kind": "completed"},
+                    ),
+                ]
+            )
 
     # ----------------------------------------------------------------- interruptions
 
@@ -640,16 +758,25 @@ class ConversationService:
             if current.help:
                 return Outcome([Reply(current.help)])
             if questionnaire.scale_explanation:
-                return Outcome([Reply(questionnaire.scale_explanation.get("plain")
-                                      or questionnaire.scale_explanation["standard"])])
-            return Outcome([Reply(self._("Answer what fits you best. There are no right or "
-                                         "wrong answers."))])
+                return Outcome(
+                    [
+                        Reply(
+                            questionnaire.scale_explanation.get("plain")
+                            or questionnaire.scale_explanation["standard"]
+                        )
+                    ]
+                )
+            return Outcome(
+                [Reply(self._("Answer what fits you best. There are no right or wrong answers."))]
+            )
 
     def _about_reply(self) -> Reply:
-        return Reply(self._(
-            "I am a chat robot. I ask questions about how you are doing, and I store your "
-            "answers for your care team. I cannot give advice about illness or treatment."
-        ))
+        return Reply(
+            self._(
+                "I am a chat robot. I ask questions about how you are doing, and I store your "
+                "answers for your care team. I cannot give advice about illness or treatment."
+            )
+        )
 
     def why(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
@@ -663,36 +790,54 @@ class ConversationService:
 
     def help(self, inbound: Inbound) -> Outcome:
         crisis = self.settings.crisis
-        return Outcome([Reply(self._(
-            "You can write:\n"
-            "• “what does that mean” – I explain the question\n"
-            "• “why do you ask” – I tell you why\n"
-            "• “skip” – we skip the question\n"
-            "• “change my answer” – you can change your last answer\n"
-            "• “show my answers” – you see your answers\n"
-            "• “pause” – we stop for now, and you can come back later\n"
-            "If it is urgent, call {emergency}.",
-            emergency=crisis.emergency,
-        ))])
+        return Outcome(
+            [
+                Reply(
+                    self._(
+                        "You can write:\n"
+                        "• “what does that mean” – I explain the question\n"
+                        "• “why do you ask” – I tell you why\n"
+                        "• “skip” – we skip the question\n"
+                        "• “change my answer” – you can change your last answer\n"
+                        "• “show my answers” – you see your answers\n"
+                        "• “pause” – we stop for now, and you can come back later\n"
+                        "If it is urgent, call {emergency}.",
+                        emergency=crisis.emergency,
+                    )
+                )
+            ]
+        )
 
     def pause(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
             conversation, _patient = self._load(session, inbound.conversation_id)
             if conversation.status == "active":
                 conversation.status = "paused"
-            return Outcome([Reply(self._(
-                "That is fine. Your answers are saved. Write “continue” when you are ready."
-            ))])
+            return Outcome(
+                [
+                    Reply(
+                        self._(
+                            "That is fine. Your answers are saved. Write “continue” when you are ready."
+                        )
+                    )
+                ]
+            )
 
     def stop(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
             conversation, _patient = self._load(session, inbound.conversation_id)
             if conversation.status in {"active", "paused"}:
                 conversation.status = "stopped"
-            return Outcome([Reply(self._(
-                "Thank you for now. The answers you have given are saved. You can come back "
-                "at any time with your link and continue."
-            ))])
+            return Outcome(
+                [
+                    Reply(
+                        self._(
+                            "Thank you for now. The answers you have given are saved. You can come back "
+                            "at any time with your link and continue."
+                        )
+                    )
+                ]
+            )
 
     def correct(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
@@ -717,8 +862,7 @@ class ConversationService:
             questionnaire = self._questionnaire(conversation)
             response = repo.open_response(session, conversation, questionnaire.version)
             rows = repo.current_answers(session, response.id)
-            repo.audit(session, actor="patient", action="answers.view.self",
-                       patient_id=patient.id)
+            repo.audit(session, actor="patient", action="answers.view.self", patient_id=patient.id)
             if not rows:
                 return Outcome([Reply(self._("You have not answered any questions yet."))])
             lines = [self._("Your answers so far:")]
@@ -740,9 +884,17 @@ class ConversationService:
             position = order.index(patient.literacy_level) if patient.literacy_level in order else 0
             patient.literacy_level = order[min(position + 1, len(order) - 1)]
             repo.add_message(
-                session, conversation, direction="out", channel="system", kind="event",
-                text="", meta={"kind": "level", "level": patient.literacy_level,
-                               "reason": f"patient asked ({inbound.intent})"},
+                session,
+                conversation,
+                direction="out",
+                channel="system",
+                kind="event",
+                text="",
+                meta={
+                    "kind": "level",
+                    "level": patient.literacy_level,
+                    "reason": f"patient asked ({inbound.intent})",
+                },
             )
             return Outcome([Reply(self._("Okay. I will keep it simple and short."))])
 
@@ -753,21 +905,37 @@ class ConversationService:
         with session_scope(self.session_factory) as session:
             conversation, _patient = self._load(session, inbound.conversation_id)
             repo.add_alert(
-                session, conversation, rule_id="talk-to-person", level="yellow", urgent=False,
+                session,
+                conversation,
+                rule_id="talk-to-person",
+                level="yellow",
+                urgent=False,
                 message="Patient asked to talk to a person.",
             )
             crisis = self.settings.crisis
-            return Outcome([Reply(self._(
-                "I have asked a nurse to contact you. If it is urgent, call {helpline_name} on "
-                "{helpline} or {emergency}.",
-                helpline_name=crisis.medical_helpline_name, helpline=crisis.medical_helpline,
-                emergency=crisis.emergency,
-            ))])
+            return Outcome(
+                [
+                    Reply(
+                        self._(
+                            "I have asked a nurse to contact you. If it is urgent, call {helpline_name} on "
+                            "{helpline} or {emergency}.",
+                            helpline_name=crisis.medical_helpline_name,
+                            helpline=crisis.medical_helpline,
+                            emergency=crisis.emergency,
+                        )
+                    )
+                ]
+            )
 
     def fallback(self, inbound: Inbound) -> Outcome:
         return Outcome(
-            [Reply(self._("Sorry, I did not understand that. Write “help” to see what you can "
-                          "write."))]
+            [
+                Reply(
+                    self._(
+                        "Sorry, I did not understand that. Write “help” to see what you can write."
+                    )
+                )
+            ]
         )
 
     def status(self, conversation_id: str) -> tuple[str, str]:

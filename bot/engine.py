@@ -270,7 +270,8 @@ async def wait_until_loaded(
         if waited > timeout:
             raise EngineError(f"the engine did not load its model within {timeout:.0f} s")
         if marks and waited >= marks[0]:
-            print(f"  still waiting for the engine to load its model ({waited:.0f} s) ...",
-                  flush=True)
+            print(
+                f"  still waiting for the engine to load its model ({waited:.0f} s) ...", flush=True
+            )
             marks.pop(0)
         await asyncio.sleep(0.5)

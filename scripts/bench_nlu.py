@@ -100,11 +100,9 @@ def candidates(quick: bool) -> dict[str, dict[str, Any]]:
             ],
         },
         "C": {
-            "description": "WS + Regex + CV word 1-2 + CV char_wb 2-5 + LogisticRegression "
-            "(max_iter 1000)",
+            "description": "WS + CV word 1-2 + CV char_wb 2-5 + LogisticRegression (max_iter 1000)",
             "pipeline": [
                 {"name": "WhitespaceTokenizer"},
-                {"name": "RegexFeaturizer"},
                 {"name": "CountVectorsFeaturizer", "min_ngram": 1, "max_ngram": 2},
                 {
                     "name": "CountVectorsFeaturizer",
@@ -123,19 +121,41 @@ def candidates(quick: bool) -> dict[str, dict[str, Any]]:
 
 def read_examples(path: Path) -> list[tuple[str, str]]:
     """(text, intent) pairs from one Rasa NLU YAML file (or every *.yml under a directory)."""
+    return [(text, intent) for text, intent, _ in read_examples_with_rounds(path)]
+
+
+def read_examples_with_rounds(path: Path) -> list[tuple[str, str, int]]:
+    """Like read_examples, plus the held-out "round" of each example.
+
+    A comment line starting with "# ---- Round N" (at column 0) starts round N; examples
+    before the first such line are round 1. Rounds let docs/NLU.md report accuracy on
+    examples written before and after the training data was last revised.
+    """
     files = sorted(path.rglob("*.yml")) if path.is_dir() else [path]
-    pairs: list[tuple[str, str]] = []
+    out: list[tuple[str, str, int]] = []
     for f in files:
-        doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
-        for block in doc.get("nlu") or []:
-            intent = block.get("intent")
-            if not intent:
-                continue
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    pairs.append((line[2:].strip(), intent))
-    return pairs
+        text = f.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text) or {}
+        examples = [
+            (line.strip()[2:].strip(), block["intent"])
+            for block in doc.get("nlu") or []
+            if block.get("intent")
+            for line in str(block.get("examples", "")).splitlines()
+            if line.strip().startswith("- ")
+        ]
+        # Recover the round of each example by scanning the raw lines in the same order.
+        rounds: list[int] = []
+        current = 1
+        for raw in text.splitlines():
+            m = re.match(r"# ---- Round (\d+)", raw)
+            if m:
+                current = int(m.group(1))
+            elif raw.startswith("    - "):
+                rounds.append(current)
+        if len(rounds) != len(examples):  # unusual layout: give up on rounds
+            rounds = [1] * len(examples)
+        out.extend((t, i, r) for (t, i), r in zip(examples, rounds))
+    return out
 
 
 def normalise(text: str) -> str:
@@ -245,9 +265,9 @@ def eval_worker(model_path: str, heldout_path: str) -> None:
 # --------------------------------------------------------------------------- driver
 
 
-def run(cmd: list[str], log_path: Path) -> tuple[int, float, str]:
+def run(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> tuple[int, float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env or ENV, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
     log_path.write_text(
         f"$ {' '.join(cmd)}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}", encoding="utf-8"
@@ -291,7 +311,10 @@ def bench_candidate(label: str, spec: dict[str, Any], workdir: Path) -> dict[str
         "--out", str(cand_dir / "models"),
         "--fixed-model-name", f"nlu-{label}",
     ]  # fmt: skip
-    rc, train_s, _ = run(cmd, cand_dir / "train.log")
+    # A fresh, empty Rasa training cache per candidate: otherwise `rasa train` reuses cached
+    # components from earlier runs (default cache: ./.rasa/cache) and the time is meaningless.
+    env = {**ENV, "RASA_CACHE_DIRECTORY": str(cand_dir / "cache")}
+    rc, train_s, _ = run(cmd, cand_dir / "train.log", env)
     train_log = (cand_dir / "train.log").read_text(encoding="utf-8")
     models = sorted((cand_dir / "models").glob("*.tar.gz"))
     if rc != 0 or not models:
@@ -317,6 +340,14 @@ def bench_candidate(label: str, spec: dict[str, Any], workdir: Path) -> dict[str
         if r["gold"] != r["pred"]
     ]
     confusions = Counter(f"{e['gold']} -> {e['pred']}" for e in errors)
+    rounds = read_examples_with_rounds(HELDOUT)
+    by_round: dict[int, list[bool]] = defaultdict(list)
+    for (_, _, rnd), r in zip(rounds, results):
+        by_round[rnd].append(r["gold"] == r["pred"])
+    accuracy_by_round = {
+        f"round{k}": {"n": len(v), "accuracy": round(sum(v) / len(v), 4)}
+        for k, v in sorted(by_round.items())
+    }
     out = {
         "label": label,
         "description": spec["description"],
@@ -332,6 +363,7 @@ def bench_candidate(label: str, spec: dict[str, Any], workdir: Path) -> dict[str
         "n_test": len(results),
         "accuracy": round(m["accuracy"], 4),
         "macro_f1": round(m["macro_f1"], 4),
+        "accuracy_by_round": accuracy_by_round,
         "per_intent": m["per_intent"],
         "median_confidence_correct": round(
             statistics.median([r["confidence"] for r in results if r["gold"] == r["pred"]] or [0]), 3
@@ -344,6 +376,11 @@ def bench_candidate(label: str, spec: dict[str, Any], workdir: Path) -> dict[str
         f"[{label}] accuracy {out['accuracy']:.1%}  macro F1 {out['macro_f1']:.3f}  "
         f"load {out['load_s']:.1f} s  p50 {out['parse_p50_ms']:.1f} ms  "
         f"p95 {out['parse_p95_ms']:.1f} ms",
+        flush=True,
+    )
+    print(
+        f"[{label}] by held-out round: "
+        + ", ".join(f"{k} {v['accuracy']:.1%} (n={v['n']})" for k, v in accuracy_by_round.items()),
         flush=True,
     )
     return out
@@ -370,6 +407,10 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         if "error" in r:
             continue
+        rounds = ", ".join(
+            f"{k} {v['accuracy']:.1%} (n={v['n']})" for k, v in r["accuracy_by_round"].items()
+        )
+        print(f"{r['label']}: accuracy by held-out round: {rounds}")
         print(f"{r['label']}: {len(r['errors'])} errors; confusions (gold -> predicted):")
         for k, v in list(r["confusions"].items())[:12]:
             print(f"    {v:2d}  {k}")

@@ -26,7 +26,9 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _conversation_id(request: Request, token: str, *, create: bool) -> tuple[str | None, int | None]:
+def _conversation_id(
+    request: Request, token: str, *, create: bool
+) -> tuple[str | None, int | None]:
     factory = request.app.state.session_factory
     with session_scope(factory) as session:
         invitation = repo.invitation_by_token(session, token)
@@ -54,9 +56,7 @@ def _transcript(request: Request, conversation_id: str, patient_id: int) -> list
     with session_scope(request.app.state.session_factory) as session:
         repo.audit(session, actor="patient", action="transcript.view.self", patient_id=patient_id)
         return [
-            message_json(m)
-            for m in repo.transcript(session, conversation_id)
-            if m.kind != "event"
+            message_json(m) for m in repo.transcript(session, conversation_id) if m.kind != "event"
         ]
 
 

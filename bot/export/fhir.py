@@ -117,17 +117,19 @@ def _urn_part(text: str) -> str:
 def fhir_string(text: str) -> str:
     """``text`` made valid as a FHIR string (regex ``[ \\r\\n\\t\\S]+``).
 
-    Unicode whitespace other than space, tab, CR and LF (e.g. the no-break space a phone
-    keyboard or a copy from Word inserts, or U+2028) becomes a plain space; other control
-    characters below U+0020 are dropped. The stored answer is unchanged.
+    Control characters below U+0020 other than tab, CR and LF are dropped; other Unicode
+    whitespace (e.g. the no-break space a phone keyboard or a copy from Word inserts, or
+    U+2028) becomes a plain space. The stored answer is unchanged.
     """
     out: list[str] = []
     for char in text:
         if char in " \t\r\n":
             out.append(char)
+        elif ord(char) < 32:
+            continue
         elif char.isspace():
             out.append(" ")
-        elif ord(char) >= 32:
+        else:
             out.append(char)
     return "".join(out)
 

@@ -153,13 +153,13 @@ def previous_answered(q: Questionnaire, answers: Answers, current: Item | None) 
     """The last enabled item before ``current`` (or the last of all when ``current`` is None)
     that has an entry in ``answers`` (a skipped item counts). None if there is none."""
     effective: Mapping[str, AnswerValue] = effective_answers(q, answers)
-    items = q.answerable_items
+    items = q.items
     if current is not None:
         position = next(
             (i for i, it in enumerate(items) if it.link_id == current.link_id), len(items)
         )
         items = items[:position]
     for item in reversed(items):
-        if item.link_id in effective:
+        if item.answerable and item.link_id in effective:
             return item
     return None

@@ -176,7 +176,7 @@ def _contains_phrase(tokens: list[str], phrase: str) -> bool:
     return any(tokens[i : i + n] == ptoks for i in range(len(tokens) - n + 1))
 
 
-def _is_dont_know(norm: str, tokens: list[str]) -> bool:
+def _is_dont_know(tokens: list[str]) -> bool:
     return any(_contains_phrase(tokens, phrase) for phrase in DONT_KNOW_PHRASES)
 
 
@@ -281,7 +281,7 @@ def _interpret_choice_text(item: Item, text: str) -> Interpretation:
                 return _unsure([numbered], "number")
         return _no_match("unknown")
 
-    dont_know = _is_dont_know(norm, tokens)
+    dont_know = _is_dont_know(tokens)
 
     # 4. The text contains option phrases.
     spans = _find_spans(tokens, phrases)
@@ -407,7 +407,7 @@ def _interpret_boolean_text(text: str) -> Interpretation:
     if not norm:
         return _no_match("empty")
     tokens = norm.split()
-    if _is_dont_know(norm, tokens):
+    if _is_dont_know(tokens):
         return _no_match("unknown")
     answer = _yes_no(norm)
     if answer is None:

@@ -271,9 +271,14 @@ def patient_by_pseudonym(session: Session, pseudonym: str) -> Patient | None:
 
 
 def count_messages(session: Session, conversation_id: str) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Message).where(Message.conversation_id == conversation_id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.conversation_id == conversation_id)
+        )
+        or 0
+    )
 
 
 def message_with_external_id(

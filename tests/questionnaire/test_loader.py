@@ -155,7 +155,9 @@ def test_gad7_wording_is_exact(gad7: Questionnaire) -> None:
 
 
 @pytest.mark.parametrize("qid", ["who5", "phq9", "gad7"])
-def test_validated_instruments_have_no_variants(shipped: dict[str, Questionnaire], qid: str) -> None:
+def test_validated_instruments_have_no_variants(
+    shipped: dict[str, Questionnaire], qid: str
+) -> None:
     q = shipped[qid]
     for item in q.items:
         assert not item.variants
@@ -237,7 +239,11 @@ def test_minimal_document_loads(minimal: dict[str, Any], write_yaml: Callable[..
 def test_error_message_format() -> None:
     error = QuestionnaireError("who5.yml", "who5-3", "unknown answer set 'foo'")
     assert str(error) == "who5.yml, item 'who5-3': unknown answer set 'foo'"
-    assert (error.file, error.item, error.problem) == ("who5.yml", "who5-3", "unknown answer set 'foo'")
+    assert (error.file, error.item, error.problem) == (
+        "who5.yml",
+        "who5-3",
+        "unknown answer set 'foo'",
+    )
     assert str(QuestionnaireError("x.yml", None, "bad")) == "x.yml: bad"
     assert isinstance(error, ValueError)
 

@@ -1,0 +1,88 @@
+"""A patient completes WHO-5 in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from bot.i18n import Texts
+from tests.e2e.conftest import LiveSystem
+from tests.e2e.test_web_api import exported_codes
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def test_patient_completes_who5_in_the_browser(
+    system: LiveSystem, browser: Any, texts: Texts
+) -> None:
+    token = system.invite("who5")
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{system.base_url}/chat/{token}")
+    log = page.locator("#log")
+
+    page.get_by_role("button", name=texts._("Yes, that is fine")).click()
+    page.get_by_role("button", name="Det meste af tiden").last.wait_for()
+    assert "glad og i godt humør" in log.inner_text()
+
+    # Item 1 by button, item 2 typed with a misspelling, item 3 "ved ikke" then typed.
+    page.get_by_role("button", name="Det meste af tiden").last.click()
+    expect(log).to_contain_text("rolig og afslappet")
+    textbox = page.get_by_label(texts._("Your answer"))
+    textbox.fill("hele tidden")
+    textbox.press("Enter")
+    expect(log).to_contain_text("aktiv og energisk")
+    textbox.fill("ved ikke")
+    textbox.press("Enter")
+    expect(log).to_contain_text("ingen rigtige eller forkerte svar")
+    textbox.fill("lidt af tiden")
+    textbox.press("Enter")
+    expect(log).to_contain_text("frisk og udhvilet")
+    # Keyboard only: Tab to the first answer button of the newest question and press Enter.
+    page.get_by_role("button", name="På intet tidspunkt").last.focus()
+    page.keyboard.press("Enter")
+    expect(log).to_contain_text("ting der interesserer")
+    page.get_by_role("button", name="Hele tiden").last.click()
+    expect(log).to_contain_text("svaret på alle spørgsmålene")
+    # Old buttons can no longer answer.
+    assert page.get_by_role("button", name="Hele tiden").first.is_disabled()
+    assert errors == []
+
+    # A reload shows the whole conversation again.
+    page.reload()
+    expect(log).to_contain_text("svaret på alle spørgsmålene")
+    page.close()
+    assert exported_codes(system.export_fhir()) == {
+        "who5-1": "4",
+        "who5-2": "5",
+        "who5-3": "1",
+        "who5-4": "0",
+        "who5-5": "5",
+    }
