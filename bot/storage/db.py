@@ -67,8 +67,9 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest migrations (idempotent). Features keep their tables in
+    separate migration branches from the initial schema, so all heads are applied."""
+    command.upgrade(alembic_config(engine), "heads")
 
 
 def ping(engine: Engine) -> bool:
