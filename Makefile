@@ -1,5 +1,5 @@
 # The two commands of the quick start: `make run` and `make test`. Both set up what they need.
-.PHONY: run test test-fast setup setup-app setup-engine model system-deps lint bench-nlu clean
+.PHONY: run test test-fast setup setup-app setup-engine model system-deps lint bench-nlu bench-turns clean
 
 run: setup model
 	.venv/bin/bot run --demo
@@ -31,6 +31,9 @@ lint: setup-app
 
 bench-nlu: setup-engine
 	.venv-rasa/bin/python scripts/bench_nlu.py
+
+bench-turns: setup model
+	.venv/bin/python scripts/bench_turns.py
 
 clean:
 	rm -rf var/models var/bench .pytest_cache .mypy_cache .ruff_cache

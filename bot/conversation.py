@@ -234,7 +234,7 @@ class ConversationService:
             self._("Welcome back. Before we start, I need your permission.")
             if declined_before
             else self._(
-                "Hi! I am a chat robot from your hospital. I will ask you some questions "
+                "Hi! I am a chatbot from your hospital. I will ask you some questions "
                 "about how you are doing."
             )
         )
@@ -687,7 +687,7 @@ class ConversationService:
         return Reply(
             self._(
                 "Thank you for telling me. It is important. If you have thoughts of hurting "
-                "yourself, call {emergency} now if it is urgent. You can also call "
+                "yourself and it is urgent, call {emergency} now. You can also call "
                 "{helpline_name} on {helpline} or Livslinien on {livslinien}. "
                 "I have sent a message to your care team so they can contact you.",
                 emergency=crisis.emergency,
@@ -773,7 +773,7 @@ class ConversationService:
     def _about_reply(self) -> Reply:
         return Reply(
             self._(
-                "I am a chat robot. I ask questions about how you are doing, and I store your "
+                "I am a chatbot. I ask questions about how you are doing, and I store your "
                 "answers for your care team. I cannot give advice about illness or treatment."
             )
         )

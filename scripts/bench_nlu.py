@@ -86,7 +86,7 @@ def candidates(quick: bool) -> dict[str, dict[str, Any]]:
             ],
         },
         "B": {
-            "description": "WS + CV word + CV char_wb 1-4 + LogisticRegression",
+            "description": "WS + CV word + CV char_wb 1-4 + LogisticRegression (max_iter 1000)",
             "pipeline": [
                 {"name": "WhitespaceTokenizer"},
                 {"name": "CountVectorsFeaturizer"},
@@ -96,7 +96,9 @@ def candidates(quick: bool) -> dict[str, dict[str, Any]]:
                     "min_ngram": 1,
                     "max_ngram": 4,
                 },
-                {"name": "LogisticRegressionClassifier"},
+                # max_iter 1000: with the default 100, lbfgs stops before converging on this
+                # data (sklearn ConvergenceWarning).
+                {"name": "LogisticRegressionClassifier", "max_iter": 1000},
             ],
         },
         "C": {
@@ -419,13 +421,19 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def pick_winner(rows: list[dict[str, Any]]) -> str | None:
-    """Accuracy first; among candidates within 1 point of the best, the fastest parser."""
+    """Accuracy first; among candidates within 1 point of the best, the fastest.
+
+    "Fastest" = lowest p50 parse latency, where differences below 0.5 ms count as a tie
+    (measurement noise on a shared machine); ties go to the lower load + training time.
+    """
     ok = [r for r in rows if "error" not in r]
     if not ok:
         return None
     best = max(r["accuracy"] for r in ok)
     close = [r for r in ok if r["accuracy"] >= best - 0.01]
-    return min(close, key=lambda r: (r["parse_p50_ms"], r["load_s"]))["label"]
+    fastest_p50 = min(r["parse_p50_ms"] for r in close)
+    fast = [r for r in close if r["parse_p50_ms"] < fastest_p50 + 0.5]
+    return min(fast, key=lambda r: (r["load_s"] + r["train_s"], -r["accuracy"]))["label"]
 
 
 def main() -> int:
@@ -475,7 +483,7 @@ def main() -> int:
 
     print_table(rows)
     winner = pick_winner(rows)
-    print(f"\nwinner (accuracy first, then speed within 1 point): {winner}")
+    print(f"\nwinner (accuracy first; within 1 point the faster one): {winner}")
 
     import rasa  # only for the version string
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import ConversationService
+from bot.engine import ensure_model
 from bot.i18n import Texts
 from bot.questionnaire.loader import load_directory
 from bot.questionnaire.model import Questionnaire
@@ -32,6 +33,12 @@ def make_settings(var_dir: Path, **env: str) -> Settings:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "var")
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The engine model for the current dialogues/ (trained once if missing)."""
+    return ensure_model(make_settings(PROJECT_ROOT / "var"), quiet=True)
 
 
 @pytest.fixture(scope="session")

@@ -44,10 +44,15 @@ async def chat_page(request: Request) -> Response:
         _conversation_id, request, token, create=True
     )
     if conversation_id is None:
-        page = _templates.get_template("not_found.html").render(texts=request.app.state.texts)
+        page = _templates.get_template("not_found.html").render(
+            texts=request.app.state.texts,
+            emergency=request.app.state.settings.crisis.emergency,
+        )
         return HTMLResponse(page, status_code=404)
     page = _templates.get_template("chat.html").render(
-        texts=request.app.state.texts, api_url=f"/api/chat/{token}/messages"
+        texts=request.app.state.texts,
+        api_url=f"/api/chat/{token}/messages",
+        emergency=request.app.state.settings.crisis.emergency,
     )
     return HTMLResponse(page)
 

@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage import console_models  # noqa: F401  (registers the console's tables)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 

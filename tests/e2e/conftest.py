@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.engine import engine_environment, ensure_model, serve_command
+from bot.engine import engine_environment, serve_command
 from bot.settings import PROJECT_ROOT, Settings
 from tests.conftest import make_settings
 
@@ -28,11 +28,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def trained_model() -> Path:
-    return ensure_model(make_settings(PROJECT_ROOT / "var"), quiet=True)
 
 
 @dataclass

@@ -1,0 +1,432 @@
+"""The real Starlette app (web chat page and JSON API), with the engine down."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import socket
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.conversation import Inbound
+from bot.i18n import Texts
+from bot.storage import repo
+from bot.storage.db import session_scope
+from bot.storage.models import Message
+from bot.web import create_app
+from tests.conftest import make_settings
+
+ENGINE_ERROR = ("Sorry, something went wrong on my side. Nothing you wrote is lost. "
+                "Please try again in a moment.")
+MAX_CHARS = 300
+EMERGENCY = "999 112"
+
+
+def closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(
+        tmp_path / "var",
+        RASA_URL=f"http://127.0.0.1:{closed_port()}",
+        RASA_MANAGE="false",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'web.db'}",
+        BOT_MAX_MESSAGE_CHARS=str(MAX_CHARS),
+        RASA_TIMEOUT="3",
+        CRISIS_EMERGENCY=EMERGENCY,
+    )
+    with TestClient(create_app(settings, manage_engine=False)) as test_client:
+        yield test_client
+
+
+def invite(client: TestClient, questionnaire_id: str = "who5", channel: str = "web") -> str:
+    with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
+        patient = repo.create_patient(session)
+        return repo.create_invitation(session, patient, questionnaire_id, channel=channel).token
+
+
+def stored(client: TestClient) -> list[Message]:
+    from sqlalchemy import select
+
+    with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
+        return list(session.scalars(select(Message).order_by(Message.id)))
+
+
+def texts(client: TestClient) -> Texts:
+    return client.app.state.texts  # type: ignore[attr-defined, no-any-return]
+
+
+def api(token: str) -> str:
+    return f"/api/chat/{token}/messages"
+
+
+def assert_security_headers(response: Any) -> None:
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+# ------------------------------------------------------------------ health and pages
+
+
+def test_healthz_reports_starting_while_the_engine_is_down(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "starting", "database": True, "engine": False}
+    assert_security_headers(response)
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline_scripts = 0
+        self.inline_handlers: list[str] = []
+        self.main: dict[str, str | None] = {}
+        self.textarea: dict[str, str | None] = {}
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name, value in attrs:
+            if name in {"src", "href", "action", "data-api"} and value is not None:
+                self.urls.append(value)
+            if name.startswith("on") or name == "style":
+                self.inline_handlers.append(f"{tag}[{name}]")
+        if tag == "script":
+            self._in_script = "src" not in values
+        if tag == "main":
+            self.main = values
+        if tag == "textarea":
+            self.textarea = values
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.inline_scripts += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+
+def test_chat_page(client: TestClient) -> None:
+    token = invite(client)
+    response = client.get(f"/chat/{token}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert_security_headers(response)
+
+    page = _Page()
+    page.feed(response.text)
+    assert page.urls, "the page links its script and style"
+    for url in page.urls:
+        assert url.startswith(("/", "#")) and not url.startswith("//"), url
+        assert "http" not in url
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", response.text)
+    # The CSP allows no inline code: the page must not need any.
+    assert page.inline_scripts == 0
+    assert page.inline_handlers == []
+    assert page.main["data-api"] == api(token)
+    assert page.main["data-error"] == texts(client)._(
+        "Sorry, the message could not be sent. Check your internet connection and try again.")
+    assert '<html lang="da">' in response.text
+    assert texts(client)._("Questions about how you are doing") in response.text
+
+    for asset in ("/static/chat.js", "/static/chat.css"):
+        static = client.get(asset)
+        assert static.status_code == 200
+        assert_security_headers(static)
+    script = client.get("/static/chat.js").text
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+    assert "eval(" not in script
+
+
+@pytest.mark.xfail(
+    reason="BUG: bot/channels/templates/chat.html hard-codes maxlength=\"2000\" instead of "
+    "settings.max_message_chars, so the page lets the patient type a text the API refuses (413)",
+    strict=True,
+)
+def test_chat_page_limits_the_text_like_the_api(client: TestClient) -> None:
+    page = _Page()
+    page.feed(client.get(f"/chat/{invite(client)}").text)
+    assert page.textarea.get("maxlength") == str(MAX_CHARS)
+
+
+def test_unknown_chat_link_is_a_404_page(client: TestClient) -> None:
+    response = client.get("/chat/not-a-real-token")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert texts(client)._("The link does not work") in response.text
+    assert_security_headers(response)
+    # A web link does not open a Telegram invitation.
+    telegram = invite(client, channel="telegram")
+    assert client.get(f"/chat/{telegram}").status_code == 404
+
+
+def test_both_pages_name_the_configured_emergency_number(client: TestClient) -> None:
+    expected = texts(client)._("Not an emergency service. If it is urgent, call {emergency}.",
+                               emergency=EMERGENCY)
+    assert "urgent" not in expected  # the Danish catalog has it
+    for path in (f"/chat/{invite(client)}", "/chat/not-a-real-token"):
+        note = re.search(r'<p class="note">(.*?)</p>', client.get(path).text, re.S)
+        assert note is not None, path
+        assert html.unescape(note.group(1)) == expected, path
+
+
+# ------------------------------------------------------------------ the JSON API
+
+
+def test_unknown_token_is_a_json_404(client: TestClient) -> None:
+    for response in (
+        client.get(api("nope")),
+        client.post(api("nope"), json={"text": "hej"}),
+    ):
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/json"
+        assert response.json() == {"error": "unknown chat link"}
+    assert stored(client) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b"[1, 2]",
+        b'"text"',
+        b"{}",
+        b'{"text": "hej", "payload": "/affirm"}',
+        b'{"text": 5}',
+        b'{"payload": ["/affirm"]}',
+        b'{"payload": "<script>alert(1)</script>"}',
+        b'{"payload": "/x{bad"}',
+        b'{"payload": "/inform{\\"code\\": 3}"}',
+        b'{"payload": "/inform{\\"code\\": \\"3\\"} trailing"}',
+        b'{"payload": "/INFORM"}',
+        b'{"payload": "affirm"}',
+        b'{"text": "   "}',
+    ],
+)
+def test_bad_requests_are_400_and_store_nothing(client: TestClient, body: bytes) -> None:
+    token = invite(client)
+    response = client.post(api(token), content=body,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert set(response.json()) == {"error"}
+    assert stored(client) == []
+
+
+def test_too_large_body_is_413(client: TestClient) -> None:
+    token = invite(client)
+    body = json.dumps({"text": "x" * (16 * 1024 + 1)}).encode()
+    response = client.post(api(token), content=body,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json() == {"error": "message too large"}
+    assert stored(client) == []
+
+
+def test_text_longer_than_the_setting_is_413(client: TestClient) -> None:
+    token = invite(client)
+    response = client.post(api(token), json={"text": "æ" * (MAX_CHARS + 1)})
+    assert response.status_code == 413
+    assert str(MAX_CHARS) in response.json()["error"]
+    assert stored(client) == []
+    # Exactly the limit is fine (and counted in characters, not bytes).
+    assert client.post(api(token), json={"text": "æ" * MAX_CHARS}).status_code == 200
+
+
+def test_text_with_the_engine_down_is_stored_and_answered_in_danish(
+    client: TestClient,
+) -> None:
+    token = invite(client)
+    response = client.post(api(token), json={"text": "  Det meste af tiden  "})
+    assert response.status_code == 200
+    assert_security_headers(response)
+    expected = texts(client)._(ENGINE_ERROR)
+    assert expected.startswith("Undskyld")
+    assert response.json() == {"messages": [{"text": expected, "buttons": []}]}
+
+    history = client.get(api(token))
+    assert history.status_code == 200
+    messages = history.json()["messages"]
+    assert [(m["from"], m["text"], m["kind"]) for m in messages] == [
+        ("patient", "Det meste af tiden", "text"),
+        ("bot", expected, "text"),
+    ]
+    assert messages[1]["buttons"] == []
+    assert all(re.search(r"[+-]00:00$", m["at"]) for m in messages)
+    rows = stored(client)
+    assert [(m.direction, m.channel) for m in rows] == [("in", "web"), ("out", "web")]
+    assert rows[1].meta == {"kind": "error"}
+
+
+def test_button_payloads_are_stored_as_buttons(client: TestClient) -> None:
+    token = invite(client)
+    start = client.post(api(token), json={"payload": "/start"})
+    assert start.status_code == 200
+    payload = '/inform{"code":"3","link_id":"who5-1"}'
+    assert client.post(api(token), json={"payload": payload}).status_code == 200
+    assert client.post(api(token), json={"payload": "/affirm"}).status_code == 200
+
+    messages = client.get(api(token)).json()["messages"]
+    patient = [m for m in messages if m["from"] == "patient"]
+    # The /start event is not shown; the presses are, with their payloads.
+    assert [(m["kind"], m["payload"]) for m in patient] == [
+        ("button", payload), ("button", "/affirm")]
+    assert [m.kind for m in stored(client) if m.direction == "in"] == [
+        "event", "button", "button"]
+
+
+def test_transcript_view_is_audited(client: TestClient) -> None:
+    from sqlalchemy import select
+
+    from bot.storage.models import AuditEvent
+
+    token = invite(client)
+    client.get(api(token))
+    client.get(api(token))
+    with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert actions == ["transcript.view.self", "transcript.view.self"]
+
+
+def test_wrong_method_is_json(client: TestClient) -> None:
+    response = client.delete(api(invite(client)))
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/json"
+    assert client.get("/no/such/page").json() == {"error": "not found"}
+
+
+# ------------------------------------------------------------------ the action endpoint
+
+
+def test_action_webhook_rejects_bad_json(client: TestClient) -> None:
+    response = client.post("/actions/webhook", content=b"{nope",
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "body must be JSON"}
+
+
+def _action_call(action: str, sender: str, text: str, intent: str) -> dict[str, Any]:
+    return {
+        "next_action": action,
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender,
+            "slots": {},
+            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.9},
+                               "entities": []},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+    }
+
+
+def test_action_webhook_runs_an_action(client: TestClient) -> None:
+    token = invite(client)
+    client.get(f"/chat/{token}")  # creates the conversation
+    conversation = _only_conversation(client)
+    response = client.post("/actions/webhook",
+                           json=_action_call("action_help", conversation, "hjælp", "help"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["events"] == []
+    (reply,) = body["responses"]
+    service = client.app.state.conversations  # type: ignore[attr-defined]
+    expected = service.help(Inbound(conversation, "hjælp", "help")).replies[0].text
+    assert reply["custom"]["reply"] == {"text": expected, "buttons": [], "link_id": None,
+                                        "meta": None}
+    assert EMERGENCY in expected
+
+    unknown = client.post("/actions/webhook",
+                          json=_action_call("action_nope", conversation, "x", "help"))
+    assert unknown.status_code == 404
+
+
+def _only_conversation(client: TestClient) -> str:
+    from sqlalchemy import select
+
+    from bot.storage.models import Conversation
+
+    with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
+        (cid,) = session.scalars(select(Conversation.id)).all()
+        return cid
+
+
+# ------------------------------------------------------------------ with a stand-in engine
+
+
+def _engine_answers(client: TestClient, body: Any) -> list[dict[str, Any]]:
+    """Make the app's engine client answer `body`; returns the requests it received."""
+    import httpx
+
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, json=body)
+
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine._client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return seen
+
+
+def test_engine_replies_are_stored_with_item_and_meta(client: TestClient) -> None:
+    token = invite(client)
+    button = {"title": "Hele tiden", "payload": '/inform{"code":"5","link_id":"who5-1"}'}
+    seen = _engine_answers(client, [
+        {"recipient_id": "x", "custom": {"reply": {
+            "text": "I de sidste 2 uger …", "buttons": [button], "link_id": "who5-1",
+            "meta": {"kind": "question", "level": "standard"}}}},
+    ])
+    response = client.post(api(token), json={"text": "ja"})
+    assert response.status_code == 200
+    assert response.json() == {"messages": [{"text": "I de sidste 2 uger …",
+                                             "buttons": [button]}]}
+    conversation = _only_conversation(client)
+    assert seen == [{"sender": conversation, "message": "ja"}]
+    out = [m for m in stored(client) if m.direction == "out"]
+    assert [(m.link_id, m.meta, m.buttons) for m in out] == [
+        ("who5-1", {"kind": "question", "level": "standard"}, [button])]
+
+    # Pressing that button stores the press under the button's title.
+    client.post(api(token), json={"payload": button["payload"]})
+    pressed = [m for m in stored(client) if m.direction == "in"][-1]
+    assert (pressed.kind, pressed.text, pressed.payload) == (
+        "button", "Hele tiden", button["payload"])
+    assert seen[-1] == {"sender": conversation, "message": button["payload"]}
+
+
+@pytest.mark.xfail(
+    reason="BUG: a malformed engine answer (buttons that are not objects) raises TypeError in "
+    "bot/engine.py parse_rest_answer; ChatHandler only catches EngineError, so the patient "
+    "gets HTTP 500 instead of the apology",
+    strict=True,
+)
+def test_malformed_engine_answer_gives_the_apology(client: TestClient) -> None:
+    token = invite(client)
+    _engine_answers(client, [{"custom": {"reply": {"text": "x", "buttons": ["bad"]}}}])
+    response = client.post(api(token), json={"text": "ja"})
+    assert response.status_code == 200
+    assert response.json()["messages"][0]["text"] == texts(client)._(ENGINE_ERROR)

@@ -1,0 +1,157 @@
+"""The `bot` command: invite and export, against a temporary SQLite database."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.settings import get_settings
+from bot.storage import repo
+from bot.storage.db import make_engine, make_session_factory, session_scope
+
+ENV_TO_CLEAR = ("DATABASE_URL", "BOT_HOME", "BOT_HOST", "BOT_PORT", "BOT_PUBLIC_URL",
+                "BOT_QUESTIONNAIRE_DIR", "BOT_DIALOGUES_DIR", "RASA_URL")
+URL = re.compile(r"^http://127\.0\.0\.1:8000/chat/([A-Za-z0-9_-]+)$")
+
+
+@pytest.fixture
+def var_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    for name in ENV_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield tmp_path / "var"
+    get_settings.cache_clear()
+
+
+def _invitations(var_dir: Path) -> list[tuple[str, str, str | None]]:
+    engine = make_engine(f"sqlite:///{var_dir / 'bot.db'}")
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            from sqlalchemy import select
+
+            from bot.storage.models import Invitation, Patient
+
+            rows = session.execute(
+                select(Invitation.token, Invitation.questionnaire_id, Patient.label)
+                .join(Patient)
+            ).all()
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+    finally:
+        engine.dispose()
+
+
+def test_invite_prints_a_chat_link(var_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["invite", "--questionnaire", "who5"]) == 0
+    out = capsys.readouterr().out.strip()
+    match = URL.match(out)
+    assert match, out
+    token = match.group(1)
+    assert len(token) >= 32
+    assert (var_dir / "bot.db").exists()
+    assert _invitations(var_dir) == [(token, "who5", None)]
+
+
+def test_invite_twice_gives_two_patients(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["invite", "--questionnaire", "phq9", "--label", "afd. 5 test"])
+    cli.main(["invite", "--questionnaire", "phq9", "--label", "afd. 5 test"])
+    lines = capsys.readouterr().out.split()
+    assert len(lines) == 2 and lines[0] != lines[1]
+    assert {row[2] for row in _invitations(var_dir)} == {"afd. 5 test"}
+
+
+def test_invite_unknown_questionnaire(var_dir: Path) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["invite", "--questionnaire", "nosuch"])
+    message = str(stopped.value.code)
+    assert "unknown questionnaire 'nosuch'" in message
+    assert "who5" in message and "phq9" in message  # tells what is known
+
+
+def test_invite_requires_a_questionnaire(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["invite"])
+    assert stopped.value.code == 2
+    assert "--questionnaire" in capsys.readouterr().err
+
+
+def test_invite_telegram_is_refused(var_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["invite", "--questionnaire", "who5", "--channel", "telegram"]) == 2
+    assert "only --channel web" in capsys.readouterr().err
+
+
+def test_public_url_is_used_for_links(
+    var_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BOT_PUBLIC_URL", "https://chat.example.dk/")
+    get_settings.cache_clear()
+    cli.main(["invite", "--questionnaire", "gad7"])
+    assert re.fullmatch(r"https://chat\.example\.dk/chat/[A-Za-z0-9_-]{32,}",
+                        capsys.readouterr().out.strip())
+
+
+def test_export_fhir_on_an_empty_database(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.export.fhir import validate
+
+    assert cli.main(["export", "--format", "fhir"]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    assert bundle["resourceType"] == "Bundle"
+    assert bundle["type"] == "collection"
+    assert not bundle.get("entry")
+    validate(bundle)
+
+
+def test_export_fhir_with_a_response(var_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.export.fhir import validate
+
+    cli.main(["invite", "--questionnaire", "who5"])
+    token = URL.match(capsys.readouterr().out.strip()).group(1)  # type: ignore[union-attr]
+    engine = make_engine(f"sqlite:///{var_dir / 'bot.db'}")
+    with session_scope(make_session_factory(engine)) as session:
+        invitation = repo.invitation_by_token(session, token)
+        assert invitation is not None
+        conversation = repo.conversation_for_invitation(session, invitation)
+        repo.open_response(session, conversation, "1.0.0")
+        pseudonym = invitation.patient.pseudonym
+    engine.dispose()
+
+    output = var_dir / "export.json"
+    assert cli.main(["export", "--format", "fhir", "--output", str(output)]) == 0
+    assert "Wrote 1 resources" in capsys.readouterr().err
+    bundle = json.loads(output.read_text(encoding="utf-8"))
+    validate(bundle)
+    (entry,) = bundle["entry"]
+    resource = entry["resource"]
+    assert resource["resourceType"] == "QuestionnaireResponse"
+    assert resource["subject"]["identifier"]["value"] == pseudonym
+    assert token not in output.read_text(encoding="utf-8")
+
+
+def test_export_needs_a_known_format(var_dir: Path) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["export", "--format", "csv"])
+    assert stopped.value.code == 2
+
+
+@pytest.mark.xfail(
+    reason="BUG: bot/export/fhir.py bundle() writes \"entry\": [] for an empty export; FHIR "
+    "JSON forbids empty arrays (leave the element out)",
+    strict=True,
+)
+def test_export_empty_bundle_has_no_empty_array(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["export", "--format", "fhir"])
+    bundle = json.loads(capsys.readouterr().out)
+    assert "entry" not in bundle
