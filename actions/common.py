@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -15,6 +15,7 @@ from bot import runtime
 from bot.conversation import ConversationService, Inbound, Outcome
 
 FORM = "questionnaire_form"
+T = TypeVar("T")
 
 
 def inbound_from(tracker: Tracker) -> Inbound:
@@ -38,7 +39,7 @@ def form_active(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == FORM
 
 
-async def call(method: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Outcome:
+async def call(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     # The service does blocking database work; keep the app's event loop free.
     return await asyncio.to_thread(method, *args, **kwargs)
 

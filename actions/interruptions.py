@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import call, dispatch, inbound_from, resume_events, service
+from actions.common import (
+    FORM,
+    call,
+    dispatch,
+    form_active,
+    inbound_from,
+    resume_events,
+    service,
+)
 from bot.conversation import ConversationService, Inbound, Outcome
 
 
@@ -28,7 +36,21 @@ class _ServiceAction:
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        outcome = await call(self.method(service()), inbound_from(tracker))
+        inbound = inbound_from(tracker)
+        if inbound.intent != "talk_to_person":
+            # Taken for an interruption, the message may still be the answer to the question.
+            answered = await call(service().answer_instead, inbound)
+            if answered is not None:
+                dispatch(dispatcher, answered)
+                if form_active(tracker):
+                    # The rule runs the form next: an empty slot asks the next item, "done"
+                    # ends it.
+                    return [SlotSet("answer", "done" if answered.finished else None)]
+                # Pause and stop left the form before this action: go back into it.
+                if answered.finished:
+                    return [FollowupAction("action_questionnaire_complete")]
+                return [SlotSet("answer", None), FollowupAction(FORM)]
+        outcome = await call(self.method(service()), inbound)
         dispatch(dispatcher, outcome)
         return resume_events(outcome, tracker)
 

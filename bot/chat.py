@@ -38,9 +38,19 @@ class OutboundMessage:
     buttons: tuple[dict[str, str], ...] = ()
     link_id: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # The stored transcript line (set once stored); read-aloud audio is fetched by this id.
+    message_id: int | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        return {"text": self.text, "buttons": list(self.buttons)}
+    @property
+    def read_aloud(self) -> bool:
+        """The patient switched read-aloud on and this message is to be spoken."""
+        return bool(self.meta.get("audio")) and self.message_id is not None
+
+    def as_json(self, audio_url: str | None = None) -> dict[str, Any]:
+        entry: dict[str, Any] = {"text": self.text, "buttons": list(self.buttons)}
+        if audio_url is not None and self.read_aloud:
+            entry["audio_url"] = audio_url
+        return entry
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -188,7 +198,7 @@ class ChatHandler:
             for reply in replies:
                 buttons = tuple({"title": t, "payload": p} for t, p in reply.buttons)
                 meta = dict(reply.meta or {})
-                repo.add_message(
+                stored = repo.add_message(
                     session,
                     conversation,
                     direction="out",
@@ -198,5 +208,5 @@ class ChatHandler:
                     link_id=reply.link_id,
                     meta=meta or None,
                 )
-                out.append(OutboundMessage(reply.text, buttons, reply.link_id, meta))
+                out.append(OutboundMessage(reply.text, buttons, reply.link_id, meta, stored.id))
         return out

@@ -149,9 +149,24 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
-    if args.channel != "web":
-        print("error: only --channel web is available so far", file=sys.stderr)
-        return 2
+    if args.channel == "telegram":
+        from bot.channels.telegram import InviteError, new_patient_invite
+
+        try:
+            link = asyncio.run(
+                new_patient_invite(
+                    settings,
+                    _session_factory(settings),
+                    _questionnaires(settings),
+                    args.questionnaire,
+                    label=args.label,
+                )
+            )
+        except InviteError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(link)
+        return 0
     print(create_web_invite(settings, args.questionnaire, label=args.label))
     return 0
 
@@ -222,6 +237,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.format == "csv":
+        from bot.console.cli import cmd_export_csv
+
+        return cmd_export_csv(args, settings)
     from bot.export.fhir import export_bundle, validate
     from bot.storage import repo
     from bot.storage.db import session_scope
@@ -229,12 +248,27 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     factory = _session_factory(settings)
     questionnaires = _questionnaires(settings)
     with session_scope(factory) as session:
+        patient = repo.patient_by_pseudonym(session, args.patient) if args.patient else None
+        if args.patient and patient is None:
+            print(f"error: no patient {args.patient}", file=sys.stderr)
+            return 1
         bundle = export_bundle(
             session,
             questionnaires,
             questionnaire_id=args.questionnaire,
             include_observations=args.with_scores,
+            patient_id=patient.id if patient is not None else None,
         )
+        # Each exported patient's "who has seen my data" list shows this export.
+        exported = {e["resource"]["subject"]["identifier"]["value"] for e in bundle["entry"]}
+        for pseudonym in sorted(exported):
+            row = repo.patient_by_pseudonym(session, pseudonym)
+            repo.audit(
+                session,
+                actor=f"cli:{getpass.getuser()}",
+                action="export.fhir",
+                patient_id=row.id if row is not None else None,
+            )
         repo.audit(
             session,
             actor=f"cli:{getpass.getuser()}",
@@ -302,13 +336,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=cmd_train)
 
     export = commands.add_parser("export", help="export answers")
-    export.add_argument("--format", required=True, choices=["fhir"])
+    export.add_argument("--format", required=True, choices=["fhir", "csv"])
+    export.add_argument("--patient", help="only this patient (pseudonym)")
     export.add_argument("--questionnaire", help="only this questionnaire")
     export.add_argument(
         "--with-scores", action="store_true", help="add an Observation per score to the Bundle"
     )
     export.add_argument("--output", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export)
+
+    from bot.console.cli import add_commands as add_console_commands
+
+    add_console_commands(commands)  # bot user ..., bot audit ...
     return parser
 
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Texts
+from bot.literacy.estimate import LevelChange, level_after_signals, level_from_screening
+from bot.literacy.levels import GUIDED, rules_for, shorter, simpler
 from bot.questionnaire.flow import (
     displays_before,
     is_complete,
@@ -60,6 +62,12 @@ YES_NO_ITEM = Item(
 
 # After this many failed attempts at one item the patient is offered to skip it or be called.
 MAX_ATTEMPTS = 2
+# The opening health-literacy screen (dialogues/questionnaires/screening.yml).
+SCREENING_ID = "screening"
+# How sure the engine must be of an interruption (why, explain, pause, ...) for it to win over
+# reading the message as an answer (see ConversationService.answer_instead).
+INTERRUPTION_CONFIDENCE = 0.85
+WEAK_INTERRUPTION_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,13 @@ class Outcome:
     resume_questionnaire: bool = False
 
 
+def _shorten(prefix: str, text: str, limit: int = 48) -> str:
+    """A button title for an item: its number and the start of its text."""
+    first_line = text.splitlines()[-1] if text else ""
+    title = f"{prefix}. {first_line}" if prefix else first_line
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
 def answer_payload(link_id: str, code: str) -> str:
     return "/inform" + json.dumps({"code": code, "link_id": link_id}, separators=(",", ":"))
 
@@ -129,6 +144,18 @@ class ConversationService:
     def _questionnaire(self, conversation: Conversation) -> Questionnaire:
         return self.questionnaires[conversation.questionnaire_id]
 
+    def _active_questionnaire(self, conversation: Conversation) -> Questionnaire:
+        """The opening literacy screen until it is answered or skipped, then the invited one."""
+        patient = conversation.patient
+        if (
+            patient.consent == "given"
+            and patient.screening == "pending"
+            and SCREENING_ID in self.questionnaires
+            and conversation.questionnaire_id != SCREENING_ID
+        ):
+            return self.questionnaires[SCREENING_ID]
+        return self._questionnaire(conversation)
+
     @staticmethod
     def _answers(rows: Sequence[Answer]) -> dict[str, AnswerValue]:
         answers: dict[str, AnswerValue] = {}
@@ -147,11 +174,13 @@ class ConversationService:
     def _state(
         self, session: Session, conversation: Conversation
     ) -> tuple[Questionnaire, Response, dict[str, AnswerValue], Item | None]:
-        questionnaire = self._questionnaire(conversation)
-        response = repo.open_response(session, conversation, questionnaire.version)
+        questionnaire = self._active_questionnaire(conversation)
+        response = repo.open_response(
+            session, conversation, questionnaire.version, questionnaire_id=questionnaire.id
+        )
         answers = self._answers(repo.current_answers(session, response.id))
         current: Item | None = None
-        if conversation.reopened_link_id:
+        if conversation.reopened_link_id and questionnaire.id == conversation.questionnaire_id:
             current = questionnaire.item(conversation.reopened_link_id)
         else:
             current = next_item(questionnaire, answers)
@@ -226,9 +255,21 @@ class ConversationService:
                     )
                 ]
             )
-        return Outcome(self._consent_question(declined_before=patient.consent == "declined"))
+        return Outcome(
+            self._consent_question(
+                declined_before=patient.consent == "declined",
+                session=session,
+                conversation=conversation,
+            )
+        )
 
-    def _consent_question(self, *, declined_before: bool) -> list[Reply]:
+    def _consent_question(
+        self,
+        *,
+        declined_before: bool,
+        session: Session | None = None,
+        conversation: Conversation | None = None,
+    ) -> list[Reply]:
         crisis = self.settings.crisis
         intro = (
             self._("Welcome back. Before we start, I need your permission.")
@@ -238,7 +279,7 @@ class ConversationService:
                 "about how you are doing."
             )
         )
-        return [
+        replies = [
             Reply(intro),
             Reply(
                 self._(
@@ -261,6 +302,21 @@ class ConversationService:
                 meta={"kind": "consent"},
             ),
         ]
+        # On Telegram: say plainly that it is not end-to-end encrypted; offer the web chat.
+        if (
+            session is not None
+            and conversation is not None
+            and repo.last_inbound_channel(session, conversation.id) == "telegram"
+        ):
+            web = repo.web_invitation_for(session, conversation)
+            notice = self._(
+                "You are writing to me on Telegram. Telegram chats are not end-to-end "
+                "encrypted, so Telegram could read them. Never write your name or CPR number "
+                "here. If you prefer, you can answer in our secure web chat instead: {url}",
+                url=f"{self.settings.public_url}/chat/{web.token}",
+            )
+            replies.insert(-1, Reply(notice, meta={"kind": "privacy"}))
+        return replies
 
     # ----------------------------------------------------------------- asking
 
@@ -271,14 +327,25 @@ class ConversationService:
             questionnaire, _response, answers, current = self._state(session, conversation)
             if current is None:
                 return Outcome(finished=True)
+            if conversation.pending and conversation.pending.get("link_id") == current.link_id:
+                # The patient is answering "Passer det?": asking the item again would bury it.
+                return Outcome()
             replies: list[Reply] = []
             shown = self._shown_kinds(session, conversation.id)
             level = patient.literacy_level
-            if "intro" not in shown:
-                replies.append(Reply(questionnaire.intro_for(level), meta={"kind": "intro"}))
-                explanation = questionnaire.scale_explanation_for(level)
-                if explanation:
-                    replies.append(Reply(explanation, meta={"kind": "scale"}))
+            rules = rules_for(level)
+            if f"intro:{questionnaire.id}" not in shown:
+                replies.append(
+                    Reply(
+                        questionnaire.intro_for(level),
+                        meta={"kind": "intro", "questionnaire": questionnaire.id},
+                    )
+                )
+            explanation = questionnaire.scale_explanation_for(level)
+            if rules.explain_scale and explanation and f"scale:{questionnaire.id}" not in shown:
+                replies.append(
+                    Reply(explanation, meta={"kind": "scale", "questionnaire": questionnaire.id})
+                )
             if current.link_id not in shown:
                 for display in displays_before(questionnaire, current):
                     replies.append(
@@ -287,7 +354,20 @@ class ConversationService:
                             meta={"kind": "display", "item": display.link_id},
                         )
                     )
-            replies.append(self._question(questionnaire, current, answers, level))
+                if rules.show_examples and current.example and not questionnaire.validated:
+                    replies.append(Reply(current.example, meta={"kind": "example"}))
+            if questionnaire.id == SCREENING_ID and "screening_skip" not in shown:
+                replies.append(
+                    Reply(
+                        self._("You can also skip these questions."),
+                        buttons=(Button(self._("Skip the questions"), "/skip"),),
+                        meta={"kind": "screening_skip"},
+                    )
+                )
+            question = self._question(questionnaire, current, answers, level)
+            if patient.read_aloud:
+                question = replace(question, meta={**(question.meta or {}), "audio": True})
+            replies.append(question)
             return Outcome(replies)
 
     @staticmethod
@@ -298,9 +378,12 @@ class ConversationService:
                 continue
             if message.link_id:
                 shown.add(message.link_id)
-            kind = (message.meta or {}).get("kind")
+            meta = message.meta or {}
+            kind = meta.get("kind")
             if kind:
                 shown.add(str(kind))
+                if meta.get("questionnaire"):
+                    shown.add(f"{kind}:{meta['questionnaire']}")
         return shown
 
     def _question(
@@ -312,11 +395,12 @@ class ConversationService:
     ) -> Reply:
         text = self.wording(questionnaire, item, level)
         number, total = progress(questionnaire, answers)
+        rules = rules_for(level)
         lines = []
-        if level == "guided":
+        if rules.show_progress:
             lines.append(self._("Question {number} of {total}", number=number, total=total))
         lines.append(text)
-        buttons = self._buttons(item)
+        buttons = self._buttons(item, level, validated=questionnaire.validated)
         if item.type == "integer" and item.min_label and item.max_label:
             lines.append(f"{item.min_label} · {item.max_label}")
         if item.type == "string":
@@ -331,6 +415,7 @@ class ConversationService:
                 "wording": text,
                 "progress": [number, total],
                 "questionnaire": questionnaire.id,
+                "buttons": [b.title for b in buttons],
             },
         )
 
@@ -341,10 +426,17 @@ class ConversationService:
         stem = questionnaire.stem_for(item)
         return f"{stem}\n{text}" if stem else text
 
-    def _buttons(self, item: Item) -> tuple[Button, ...]:
+    def _buttons(self, item: Item, level: str, *, validated: bool) -> tuple[Button, ...]:
+        rules = rules_for(level)
         if item.type == "choice":
+            # Validated instruments keep their exact option wording on the buttons too.
+            short = rules.short_labels and not validated
             return tuple(
-                Button(o.display, answer_payload(item.link_id, o.code)) for o in item.options
+                Button(
+                    (o.short if short and o.short else o.display),
+                    answer_payload(item.link_id, o.code),
+                )
+                for o in item.options
             )
         if item.type == "boolean":
             return (
@@ -361,7 +453,7 @@ class ConversationService:
                 Button(str(n), answer_payload(item.link_id, str(n)))
                 for n in range(item.min_value, item.max_value + 1)
             )
-        if item.type == "string" and not item.required:
+        if item.type == "string" and (not item.required or rules.buttons_on_every_question):
             return (Button(self._("Skip"), "/skip"),)
         return ()
 
@@ -402,6 +494,8 @@ class ConversationService:
                     return outcome
             conversation.pending = None
 
+            if inbound.intent == "skip" and questionnaire.id == SCREENING_ID:
+                return self._skip_screening(session, conversation, patient)
             if inbound.intent == "skip":
                 self._store(
                     session,
@@ -428,7 +522,18 @@ class ConversationService:
                     session, conversation, questionnaire, current, dont_know=True
                 )
 
+            signals: list[Reply] = []
+            if inbound.entities.get("code") and conversation.attempts > 0:
+                signals = self._signal(session, conversation, "button_after_failed_typing")
             reading = interpret(current, inbound.text, code=inbound.entities.get("code"))
+            typed = reading.reason != "payload"
+            if (
+                reading.status == "match"
+                and typed
+                and rules_for(patient.literacy_level).confirm_typed_answers
+            ):
+                # Guided level: a typed answer is said back and counts only after "ja".
+                return self._ask_to_confirm(conversation, current, reading, inbound)
             if reading.status == "match":
                 kind = "button" if reading.reason == "payload" else "text"
                 hits = self._store(
@@ -442,7 +547,9 @@ class ConversationService:
                     inbound,
                     input_kind=kind,
                 )
-                return self._after_answer(session, conversation, questionnaire, response, [], hits)
+                return self._after_answer(
+                    session, conversation, questionnaire, response, signals, hits
+                )
             if reading.status == "unsure":
                 return self._ask_to_confirm(conversation, current, reading, inbound)
             return self._not_understood(
@@ -452,6 +559,37 @@ class ConversationService:
                 current,
                 out_of_range=reading.reason == "out_of_range",
             )
+
+    def answer_instead(self, inbound: Inbound) -> Outcome | None:
+        """Store the message as the answer when the engine took it for an interruption but it
+        answers the current item. A free-text item takes anything but a short, confident
+        interruption ("Hvilke bivirkninger kan jeg få?" answers "Skriv dine spørgsmål til
+        lægen"); other items take what the questionnaire engine reads as one of their answers
+        ("slet ik"), or a likely answer when the engine was unsure ("lidtt")."""
+        with session_scope(self.session_factory) as session:
+            conversation, patient = self._load(session, inbound.conversation_id)
+            if patient.consent != "given" or conversation.status != "active":
+                return None
+            _q, _response, _answers, current = self._state(session, conversation)
+            if current is None:
+                return None
+            if repo.last_presented_link_id(session, conversation.id) != current.link_id:
+                return None
+        confident = inbound.confidence >= INTERRUPTION_CONFIDENCE
+        if current.type == "string":
+            if confident and len(inbound.text.split()) <= 5:
+                return None
+        else:
+            reading = interpret(current, inbound.text)
+            # "hvad betyder lidt af tiden" contains an option but asks about it.
+            whole_answer = reading.status == "match" and reading.reason != "contains"
+            likely_answer = (
+                reading.status in {"match", "unsure"}
+                and inbound.confidence < WEAK_INTERRUPTION_CONFIDENCE
+            )
+            if not (whole_answer or likely_answer):
+                return None
+        return self.answer(replace(inbound, intent="inform"))
 
     def _resolve_pending(
         self,
@@ -464,6 +602,8 @@ class ConversationService:
         inbound: Inbound,
     ) -> Outcome | None:
         pending = conversation.pending or {}
+        if pending.get("kind") == "choose":
+            return None  # the patient picks one of the offered options (or answers afresh)
         decision: bool | None = None
         if inbound.intent == "affirm":
             decision = True
@@ -478,7 +618,13 @@ class ConversationService:
         conversation.pending = None
         if decision is False:
             return Outcome([Reply(self._("Okay. Choose the answer that fits you best."))])
-        confirmed = interpret(current, None, code=str(pending["code"]))
+        if pending.get("code") is not None:
+            confirmed = interpret(current, None, code=str(pending["code"]))
+        else:
+            confirmed = Interpretation(
+                status="match", value=pending.get("value"), display=pending.get("display"),
+                reason=str(pending.get("reason", "")),
+            )  # fmt: skip
         if confirmed.status != "match":
             return Outcome([Reply(self._("Okay. Choose the answer that fits you best."))])
         raw = Inbound(
@@ -508,12 +654,20 @@ class ConversationService:
                 Button(option.display, answer_payload(item.link_id, option.code))
                 for option in reading.candidates
             )
+            conversation.pending = {"link_id": item.link_id, "kind": "choose"}
             return Outcome([Reply(self._("Which of these did you mean?"), buttons=buttons)])
         code = reading.code or (reading.candidates[0].code if reading.candidates else None)
         display = reading.display or (reading.candidates[0].display if reading.candidates else "")
+        if item.type != "choice" and reading.value is not None:
+            display = display or (
+                (self._("Yes") if reading.value else self._("No"))
+                if isinstance(reading.value, bool)
+                else str(reading.value)
+            )
         conversation.pending = {
             "link_id": item.link_id,
             "code": code,
+            "value": reading.value,
             "display": display,
             "raw_text": inbound.text,
             "reason": reading.reason,
@@ -540,6 +694,9 @@ class ConversationService:
     ) -> Outcome:
         conversation.attempts += 1
         replies: list[Reply] = []
+        level_replies = self._signal(
+            session, conversation, "dont_know" if dont_know else "not_understood"
+        )
         if dont_know:
             replies.append(
                 Reply(
@@ -591,7 +748,7 @@ class ConversationService:
                     ),
                 )
             )
-        return Outcome(replies)
+        return Outcome(replies + level_replies)
 
     def _store(
         self,
@@ -624,7 +781,19 @@ class ConversationService:
             interpretation=interpretation or (reading.reason if reading else "skip"),
             literacy_level=level,
             wording_shown=self.wording(questionnaire, item, level),
-            presentation={"level": level, "buttons": bool(self._buttons(item))},
+            presentation={
+                "level": level,
+                "buttons": [
+                    b.title for b in self._buttons(item, level, validated=questionnaire.validated)
+                ],
+                "progress": rules_for(level).show_progress,
+                "confirmed_back": input_kind == "confirmed",
+                "variant": (
+                    "exact"
+                    if questionnaire.validated or level not in item.variants
+                    else f"variant:{level}"
+                ),
+            },
             message_id=inbound_message.id if inbound_message else None,
         )
         value = AnswerValue(skipped=True)
@@ -679,6 +848,12 @@ class ConversationService:
             replies.append(self.crisis_reply())
         session.flush()
         answers = self._answers(repo.current_answers(session, response.id))
+        if questionnaire.id == SCREENING_ID and conversation.questionnaire_id != SCREENING_ID:
+            if is_complete(questionnaire, answers):
+                codes = {link_id: value.code for link_id, value in answers.items()}
+                conversation.patient.screening = "done"
+                replies.extend(self._set_level(session, conversation, level_from_screening(codes)))
+            return Outcome(replies, finished=False)
         finished = conversation.reopened_link_id is None and is_complete(questionnaire, answers)
         return Outcome(replies, finished=finished)
 
@@ -697,6 +872,53 @@ class ConversationService:
             ),
             meta={"kind": "crisis"},
         )
+
+    # ----------------------------------------------------------------- levels
+
+    def _skip_screening(
+        self, session: Session, conversation: Conversation, patient: Patient
+    ) -> Outcome:
+        patient.screening = "skipped"
+        repo.add_event(session, conversation, "screening", status="skipped")
+        return Outcome([Reply(self._("Okay. Let us go on."))])
+
+    def _set_level(
+        self, session: Session, conversation: Conversation, change: LevelChange
+    ) -> list[Reply]:
+        """Record the level and why; offer read-aloud when guidance starts."""
+        patient = conversation.patient
+        previous = patient.literacy_level
+        patient.literacy_level = change.level
+        repo.add_event(
+            session, conversation, "level", level=change.level, previous=previous,
+            reason=change.reason,
+        )  # fmt: skip
+        log.info("level %s -> %s conversation=%s", previous, change.level, conversation.id)
+        replies: list[Reply] = []
+        if change.level == GUIDED and previous != GUIDED and not patient.read_aloud:
+            replies.append(
+                Reply(
+                    self._("I can read the questions aloud for you."),
+                    buttons=(Button(self._("Yes, read aloud"), "/read_aloud"),),
+                    meta={"kind": "offer_read_aloud"},
+                )
+            )
+        return replies
+
+    def _signal(self, session: Session, conversation: Conversation, signal: str) -> list[Reply]:
+        """Note a sign of difficulty; enough of them move the patient to more guidance."""
+        repo.add_event(session, conversation, "signal", signal=signal)
+        signals = [
+            str((event.meta or {}).get("signal"))
+            for event in repo.events_since_level_change(session, conversation.id)
+        ]
+        change = level_after_signals(conversation.patient.literacy_level, signals)
+        if change is None:
+            return []
+        return [
+            Reply(self._("I will make the questions a little easier now.")),
+            *self._set_level(session, conversation, change),
+        ]
 
     # ----------------------------------------------------------------- finishing
 
@@ -750,25 +972,20 @@ class ConversationService:
             questionnaire, _response, _answers, current = self._state(session, conversation)
             if current is None:
                 return Outcome([self._about_reply()])
-            lowered = inbound.text.lower()
-            for option in current.options:
-                explanation = option.help or current.option_help.get(option.display)
-                if explanation and option.display.lower() in lowered:
-                    return Outcome([Reply(f"“{option.display}”: {explanation}")])
-            if current.help:
-                return Outcome([Reply(current.help)])
-            if questionnaire.scale_explanation:
-                return Outcome(
-                    [
-                        Reply(
-                            questionnaire.scale_explanation.get("plain")
-                            or questionnaire.scale_explanation["standard"]
-                        )
-                    ]
-                )
-            return Outcome(
-                [Reply(self._("Answer what fits you best. There are no right or wrong answers."))]
-            )
+            explanation = self._explanation(questionnaire, current, inbound.text)
+            return Outcome([explanation, *self._signal(session, conversation, "explain")])
+
+    def _explanation(self, questionnaire: Questionnaire, item: Item, asked: str) -> Reply:
+        """The option word the patient asked about, else the question, else the scale."""
+        lowered = asked.lower()
+        for option in sorted(item.options, key=lambda o: len(o.display), reverse=True):
+            explanation = option.help or item.option_help.get(option.display)
+            if explanation and option.display.lower() in lowered:
+                return Reply(f"“{option.display}”: {explanation}", meta={"kind": "explanation"})
+        text = item.help or questionnaire.scale_explanation_for("plain")
+        if not text:
+            text = self._("Answer what fits you best. There are no right or wrong answers.")
+        return Reply(text, meta={"kind": "explanation"})
 
     def _about_reply(self) -> Reply:
         return Reply(
@@ -781,8 +998,7 @@ class ConversationService:
     def why(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
             conversation, _patient = self._load(session, inbound.conversation_id)
-            questionnaire = self._questionnaire(conversation)
-            _q, _response, _answers, current = self._state(session, conversation)
+            questionnaire, _response, _answers, current = self._state(session, conversation)
             text = (current.why if current is not None and current.why else None) or (
                 questionnaire.purpose
             )
@@ -843,16 +1059,47 @@ class ConversationService:
         with session_scope(self.session_factory) as session:
             conversation, _patient = self._load(session, inbound.conversation_id)
             questionnaire, _response, answers, current = self._state(session, conversation)
-            previous = previous_answered(questionnaire, answers, current)
-            if previous is None:
-                return Outcome([Reply(self._("There is no answer to change yet."))])
-            conversation.reopened_link_id = previous.link_id
+            chosen = inbound.entities.get("link_id")
+            if chosen and chosen in answers:
+                target = questionnaire.item(chosen)
+                reply = Reply(self._("Okay. Let us change that answer."))
+            else:
+                previous = previous_answered(questionnaire, answers, current)
+                if previous is None:
+                    return Outcome([Reply(self._("There is no answer to change yet."))])
+                target = previous
+                reply = Reply(self._("Okay. Let us change your answer to the previous question."))
+            conversation.reopened_link_id = target.link_id
             conversation.pending = None
             conversation.attempts = 0
             if conversation.status == "completed":
                 conversation.status = "active"
+            replies = [reply]
+            others = [
+                item
+                for item in questionnaire.answerable_items
+                if item.link_id in answers and item.link_id != target.link_id
+            ]
+            if others and not chosen:
+                level = conversation.patient.literacy_level
+                replies.append(
+                    Reply(
+                        self._("Or choose another answer to change:"),
+                        buttons=tuple(
+                            Button(
+                                _shorten(
+                                    item.prefix or "", self.wording(questionnaire, item, level)
+                                ),
+                                "/correct"
+                                + json.dumps({"link_id": item.link_id}, separators=(",", ":")),
+                            )
+                            for item in others[-6:]
+                        ),
+                        meta={"kind": "choose_correction"},
+                    )
+                )
             return Outcome(
-                [Reply(self._("Okay. Let us change your answer to the previous question."))],
+                replies + self._signal(session, conversation, "correction"),
                 resume_questionnaire=True,
             )
 
@@ -880,26 +1127,39 @@ class ConversationService:
     def change_level(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
             conversation, patient = self._load(session, inbound.conversation_id)
-            order = ["standard", "plain", "guided"]
-            position = order.index(patient.literacy_level) if patient.literacy_level in order else 0
-            patient.literacy_level = order[min(position + 1, len(order) - 1)]
-            repo.add_message(
-                session,
-                conversation,
-                direction="out",
-                channel="system",
-                kind="event",
-                text="",
-                meta={
-                    "kind": "level",
-                    "level": patient.literacy_level,
-                    "reason": f"patient asked ({inbound.intent})",
-                },
+            wanted = shorter if inbound.intent == "shorter" else simpler
+            change = LevelChange(
+                wanted(patient.literacy_level), f"patient asked: {inbound.intent or 'simpler'}"
             )
-            return Outcome([Reply(self._("Okay. I will keep it simple and short."))])
+            replies = [Reply(self._("Okay. I will keep it simple and short."))]
+            return Outcome(replies + self._set_level(session, conversation, change))
 
     def read_aloud(self, inbound: Inbound) -> Outcome:
-        return Outcome([Reply(self._("Sorry, I cannot read aloud yet. We continue in text."))])
+        """Read-aloud is switched on by the patient; questions then carry audio."""
+        from bot import speech
+
+        with session_scope(self.session_factory) as session:
+            conversation, patient = self._load(session, inbound.conversation_id)
+            if not speech.available():
+                told = any(
+                    (m.meta or {}).get("kind") == "no_speech"
+                    for m in repo.recent_outbound(session, conversation.id, limit=200)
+                )
+                if told:
+                    return Outcome([Reply(self._("We continue in text."))])
+                return Outcome(
+                    [
+                        Reply(
+                            self._("Sorry, I cannot read aloud right now. We continue in text."),
+                            meta={"kind": "no_speech"},
+                        )
+                    ]
+                )
+            patient.read_aloud = True
+            repo.add_event(session, conversation, "read_aloud", enabled=True)
+            return Outcome(
+                [Reply(self._("Okay. Now you can hear the questions. Press “Read aloud”."))]
+            )
 
     def talk_to_person(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:

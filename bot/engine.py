@@ -184,9 +184,10 @@ def ensure_model(settings: Settings, *, quiet: bool = False) -> Path:
     if code != 0 or not target.exists():
         sys.stderr.write("".join(tail))
         raise EngineError(f"training the engine model failed (exit {code})")
-    for old in target.parent.glob("model-*.tar.gz"):
-        if old != target:
-            old.unlink(missing_ok=True)
+    # Keep a few older models: an engine that is still running may be serving one of them.
+    models = sorted(target.parent.glob("model-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for old in models[:-3]:
+        old.unlink(missing_ok=True)
     print(f"Engine model trained: {target}", flush=True)
     return target
 

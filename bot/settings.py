@@ -48,6 +48,26 @@ class Settings:
     max_message_chars: int
     crisis: CrisisContacts = field(default_factory=CrisisContacts)
     log_level: str = "INFO"
+    # Coordinator console (docs/CONSOLE.md). An empty secret key means: use the random key
+    # kept in <var>/secret_key (created on first use); set BOT_SECRET_KEY when several app
+    # processes serve the console. An empty pseudonym key is derived from the secret key.
+    secret_key: str = ""
+    export_pseudonym_key: str = ""
+    console_idle_minutes: int = 30
+    console_session_hours: int = 12
+    console_cookie_secure: bool = False
+    console_login_max_failures: int = 5
+    console_login_window_minutes: int = 15
+    console_stalled_days: int = 7
+    console_timezone: str = "Europe/Copenhagen"
+    # Telegram (docs/TELEGRAM.md). Telegram starts only when a bot token is set. The token
+    # and the webhook secret are secrets: kept out of repr() so they never reach a log.
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_mode: str = "polling"  # polling|webhook
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = field(default="", repr=False)
+    telegram_invite_days: int = 14
 
     @property
     def action_endpoint_url(self) -> str:
@@ -102,7 +122,41 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             kraeftlinjen=env.get("CRISIS_KRAEFTLINJEN", "80 30 10 30"),
         ),
         log_level=env.get("BOT_LOG_LEVEL", "INFO").upper(),
+        secret_key=env.get("BOT_SECRET_KEY", ""),
+        export_pseudonym_key=env.get("BOT_EXPORT_PSEUDONYM_KEY", ""),
+        console_idle_minutes=int(env.get("BOT_CONSOLE_IDLE_MINUTES", "30")),
+        console_session_hours=int(env.get("BOT_CONSOLE_SESSION_HOURS", "12")),
+        # A Secure cookie is not sent over plain http (e.g. http://127.0.0.1 in development).
+        console_cookie_secure=_bool(
+            env.get("BOT_COOKIE_SECURE"),
+            default=env.get("BOT_PUBLIC_URL", "").lower().startswith("https://"),
+        ),
+        console_login_max_failures=int(env.get("BOT_LOGIN_MAX_FAILURES", "5")),
+        console_login_window_minutes=int(env.get("BOT_LOGIN_WINDOW_MINUTES", "15")),
+        console_stalled_days=int(env.get("BOT_STALLED_DAYS", "7")),
+        console_timezone=env.get("BOT_TIMEZONE", "Europe/Copenhagen"),
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+        telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip()
+        or "https://api.telegram.org/bot",
+        telegram_mode=_telegram_mode(env.get("TELEGRAM_MODE", "")),
+        telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip(),
+        telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+        telegram_invite_days=int(env.get("TELEGRAM_INVITE_DAYS", "14")),
     )
+
+
+def _telegram_mode(value: str) -> str:
+    mode = value.strip().lower() or "polling"
+    if mode not in {"polling", "webhook"}:
+        raise ValueError(f"TELEGRAM_MODE must be 'polling' or 'webhook', not {value!r}")
+    return mode
+
+
+def user_password(env: Mapping[str, str] | None = None) -> str:
+    """BOT_USER_PASSWORD: the password for `bot user add` (a one-off secret, so it is not kept
+    in Settings); empty when not set."""
+    env = os.environ if env is None else env
+    return env.get("BOT_USER_PASSWORD", "")
 
 
 @lru_cache(maxsize=1)

@@ -26,8 +26,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import runtime
-from bot.channels import webchat
+from bot.channels import telegram, webchat
 from bot.chat import ChatHandler
+from bot.console.routes import routes as console_routes
 from bot.conversation import ConversationService
 from bot.engine import EngineClient, EngineProcess, ensure_model
 from bot.i18n import Texts
@@ -97,7 +98,10 @@ def routes() -> list[Route | Mount]:
         Route("/healthz", healthz),
         Route("/chat/{token}", webchat.chat_page),
         Route("/api/chat/{token}/messages", webchat.messages_endpoint, methods=["GET", "POST"]),
+        Route("/api/chat/{token}/audio/{message_id:int}", webchat.audio_endpoint),
         Route("/actions/webhook", action_webhook, methods=["POST"]),
+        Route(telegram.WEBHOOK_PATH, telegram.webhook_endpoint, methods=["POST"]),
+        Mount("/console", routes=console_routes()),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -126,6 +130,12 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
         state.executor = executor
         state.engine = EngineClient(settings.rasa_url, timeout=settings.engine_timeout)
         state.chat = ChatHandler(state.session_factory, state.engine, state.texts)
+        state.telegram = None
+        if settings.telegram_bot_token:  # a settings problem stops the start-up here
+            state.telegram = telegram.TelegramChannel(
+                settings, state.session_factory, state.chat, state.texts
+            )
+            await state.telegram.start()
         process: EngineProcess | None = None
         if start_engine:
             model = await asyncio.to_thread(ensure_model, settings, quiet=True)
@@ -135,6 +145,8 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
         try:
             yield
         finally:
+            if state.telegram is not None:
+                await state.telegram.stop()
             if process is not None:
                 await asyncio.to_thread(process.stop)
             await state.engine.close()

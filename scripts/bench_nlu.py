@@ -156,7 +156,7 @@ def read_examples_with_rounds(path: Path) -> list[tuple[str, str, int]]:
                 rounds.append(current)
         if len(rounds) != len(examples):  # unusual layout: give up on rounds
             rounds = [1] * len(examples)
-        out.extend((t, i, r) for (t, i), r in zip(examples, rounds))
+        out.extend((t, i, r) for (t, i), r in zip(examples, rounds, strict=True))
     return out
 
 
@@ -164,7 +164,9 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def check_heldout_is_held_out(train: list[tuple[str, str]], test: list[tuple[str, str]]) -> list[str]:
+def check_heldout_is_held_out(
+    train: list[tuple[str, str]], test: list[tuple[str, str]]
+) -> list[str]:
     train_texts = {normalise(t) for t, _ in train}
     return [t for t, _ in test if normalise(t) in train_texts]
 
@@ -177,7 +179,7 @@ def metrics(gold: list[str], pred: list[str]) -> dict[str, Any]:
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
-    for g, p in zip(gold, pred):
+    for g, p in zip(gold, pred, strict=True):
         if g == p:
             tp[g] += 1
         else:
@@ -267,7 +269,9 @@ def eval_worker(model_path: str, heldout_path: str) -> None:
 # --------------------------------------------------------------------------- driver
 
 
-def run(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> tuple[int, float, str]:
+def run(
+    cmd: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> tuple[int, float, str]:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env or ENV, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
@@ -325,14 +329,20 @@ def bench_candidate(label: str, spec: dict[str, Any], workdir: Path) -> dict[str
         return {"label": label, "description": spec["description"], "error": f"train rc={rc}"}
     print(f"[{label}] trained in {train_s:.1f} s -> evaluating", flush=True)
 
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--eval-worker", str(models[0]), str(HELDOUT)]
-    rc, eval_s, stdout = run(cmd, cand_dir / "eval.log")
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--eval-worker",
+        str(models[0]),
+        str(HELDOUT),
+    ]
+    rc, _, stdout = run(cmd, cand_dir / "eval.log")
     line = next((ln for ln in stdout.splitlines() if ln.startswith(RESULT_MARK)), None)
     if rc != 0 or line is None:
         print(f"[{label}] evaluation FAILED (rc={rc}); see {cand_dir / 'eval.log'}", flush=True)
         print((cand_dir / "eval.log").read_text(encoding="utf-8")[-3000:], flush=True)
         return {"label": label, "description": spec["description"], "error": f"eval rc={rc}"}
-    worker = json.loads(line[len(RESULT_MARK):])
+    worker = json.loads(line[len(RESULT_MARK) :])
     results = worker["results"]
     m = metrics([r["gold"] for r in results], [r["pred"] or "" for r in results])
     lat = [r["ms"] for r in results]
@@ -344,7 +354,7 @@ def bench_candidate(label: str, spec: dict[str, Any], workdir: Path) -> dict[str
     confusions = Counter(f"{e['gold']} -> {e['pred']}" for e in errors)
     rounds = read_examples_with_rounds(HELDOUT)
     by_round: dict[int, list[bool]] = defaultdict(list)
-    for (_, _, rnd), r in zip(rounds, results):
+    for (_, _, rnd), r in zip(rounds, results, strict=True):
         by_round[rnd].append(r["gold"] == r["pred"])
     accuracy_by_round = {
         f"round{k}": {"n": len(v), "accuracy": round(sum(v) / len(v), 4)}
@@ -368,7 +378,8 @@ def bench_candidate(label: str, spec: dict[str, Any], workdir: Path) -> dict[str
         "accuracy_by_round": accuracy_by_round,
         "per_intent": m["per_intent"],
         "median_confidence_correct": round(
-            statistics.median([r["confidence"] for r in results if r["gold"] == r["pred"]] or [0]), 3
+            statistics.median([r["confidence"] for r in results if r["gold"] == r["pred"]] or [0]),
+            3,
         ),
         "errors": errors,
         "confusions": dict(confusions.most_common()),
@@ -424,7 +435,8 @@ def pick_winner(rows: list[dict[str, Any]]) -> str | None:
     """Accuracy first; among candidates within 1 point of the best, the fastest.
 
     "Fastest" = lowest p50 parse latency, where differences below 0.5 ms count as a tie
-    (measurement noise on a shared machine); ties go to the lower load + training time.
+    (measurement noise on a shared machine). If speed ties too, the more accurate candidate
+    wins; train/load time (noisy under load) only breaks an exact accuracy tie.
     """
     ok = [r for r in rows if "error" not in r]
     if not ok:
@@ -433,11 +445,13 @@ def pick_winner(rows: list[dict[str, Any]]) -> str | None:
     close = [r for r in ok if r["accuracy"] >= best - 0.01]
     fastest_p50 = min(r["parse_p50_ms"] for r in close)
     fast = [r for r in close if r["parse_p50_ms"] < fastest_p50 + 0.5]
-    return min(fast, key=lambda r: (r["load_s"] + r["train_s"], -r["accuracy"]))["label"]
+    return min(fast, key=lambda r: (-r["accuracy"], r["load_s"] + r["train_s"]))["label"]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="DIET with 20 epochs instead of 100")
     ap.add_argument("--only", default="", help="comma-separated candidate labels, e.g. B,C")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir with models and logs")
@@ -484,6 +498,12 @@ def main() -> int:
     print_table(rows)
     winner = pick_winner(rows)
     print(f"\nwinner (accuracy first; within 1 point the faster one): {winner}")
+    config_path = ROOT / "dialogues" / "config.yml"
+    in_use = None
+    if config_path.exists():
+        used = (yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}).get("pipeline")
+        in_use = next((lb for lb, spec in cands.items() if spec["pipeline"] == used), None)
+    print(f"dialogues/config.yml uses candidate: {in_use or 'none of these'}")
 
     import rasa  # only for the version string
 
@@ -499,6 +519,7 @@ def main() -> int:
         "heldout_examples": len(test),
         "heldout_per_intent": dict(per_intent_test),
         "winner": winner,
+        "config_yml_candidate": in_use,
         "candidates": rows,
     }
     OUT_JSON.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -20,10 +20,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.engine import ensure_model  # noqa: E402
-from bot.settings import PROJECT_ROOT  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
-from tests.e2e.conftest import LiveSystem, Patient  # noqa: E402
+from bot.engine import ensure_model
+from bot.settings import PROJECT_ROOT
+from tests.conftest import make_settings
+from tests.e2e.conftest import LiveSystem, Patient
 
 TYPED = ["det meste af tiden", "hele tiden", "lidt af tiden", "næsten aldrig", "hele tidden"]
 

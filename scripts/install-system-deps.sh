@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: Chromium for the browser tests. Installed only when missing.
+# Debian packages the project needs: Chromium for the browser tests; espeak-ng (Danish speech)
+# and opus-tools (opusenc, OGG/Opus voice messages for Telegram) for read-aloud.
+# Installed only when missing.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v opusenc >/dev/null 2>&1 || missing+=(opus-tools)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "System packages are present."
   exit 0

@@ -28,13 +28,17 @@ def new_conversation(
     *,
     consent: str | None = "given",
     literacy_level: str | None = None,
+    screening: str | None = "skipped",
 ) -> str:
     """A patient + web invitation + conversation. Consent is given unless told otherwise
-    (``consent=None`` keeps the model default, "pending")."""
+    (``consent=None`` keeps the model default, "pending"). The opening literacy screen is
+    marked skipped (so the invited questionnaire comes first) unless ``screening`` is None."""
     with session_scope(session_factory) as session:
         patient = repo.create_patient(session)
         if consent is not None:
             patient.consent = consent
+        if screening is not None and hasattr(patient, "screening"):
+            patient.screening = screening
         if literacy_level is not None:
             patient.literacy_level = literacy_level
         invitation = repo.create_invitation(session, patient, questionnaire_id)

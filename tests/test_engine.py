@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.engine import (
     EngineClient,
@@ -237,3 +239,26 @@ async def test_model_loaded(answer: httpx.Response, loaded: bool) -> None:
     finally:
         await client.close()
 
+
+
+_text = st.text(min_size=1, max_size=30)
+_reply = st.fixed_dictionaries({
+    "text": _text,
+    "buttons": st.lists(st.fixed_dictionaries({"title": _text, "payload": _text}), max_size=4),
+    "link_id": st.one_of(st.none(), st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True)),
+    "meta": st.one_of(st.none(), st.dictionaries(
+        st.text(max_size=8), st.one_of(st.text(max_size=8), st.integers()), max_size=3)),
+})
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(st.lists(_reply, min_size=1, max_size=5))
+def test_custom_replies_round_trip(replies: list[dict[str, Any]]) -> None:
+    """What actions.common.dispatch sends is what the app gets back, in order."""
+    body = [{"recipient_id": "c", "custom": {"reply": reply}} for reply in replies]
+    parsed = parse_rest_answer(body)
+    assert [r.text for r in parsed] == [r["text"] for r in replies]
+    assert [list(r.buttons) for r in parsed] == [
+        [(b["title"], b["payload"]) for b in r["buttons"]] for r in replies]
+    assert [r.link_id for r in parsed] == [r["link_id"] for r in replies]
+    assert [r.meta for r in parsed] == [r["meta"] for r in replies]

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from bot.chat import BadInput, ChatHandler, message_json
+from bot import speech
+from bot.chat import BadInput, ChatHandler, OutboundMessage, message_json
 from bot.storage import repo
 from bot.storage.db import session_scope
+from bot.storage.models import Message
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
+MAX_MESSAGE_ID = 2**31 - 1
 
 _templates = Environment(
     loader=PackageLoader("bot.channels", "templates"),
@@ -57,11 +63,39 @@ async def chat_page(request: Request) -> Response:
     return HTMLResponse(page)
 
 
-def _transcript(request: Request, conversation_id: str, patient_id: int) -> list[dict[str, Any]]:
+def audio_path(token: str, message_id: int) -> str:
+    """Where the web page fetches a bot message read aloud (see `audio_endpoint`)."""
+    return f"/api/chat/{token}/audio/{message_id}"
+
+
+def _speaks(message: Message) -> bool:
+    """A bot message the patient asked to hear (read-aloud on: meta audio True)."""
+    return message.direction == "out" and bool((message.meta or {}).get("audio"))
+
+
+def _message_entry(token: str, message: Message) -> dict[str, Any]:
+    entry = message_json(message)
+    if _speaks(message):
+        entry["audio_url"] = audio_path(token, message.id)
+    return entry
+
+
+def _reply_json(token: str, reply: OutboundMessage) -> dict[str, Any]:
+    url = None
+    if reply.read_aloud and reply.message_id is not None:
+        url = audio_path(token, reply.message_id)
+    return reply.as_json(audio_url=url)
+
+
+def _transcript(
+    request: Request, conversation_id: str, patient_id: int, token: str
+) -> list[dict[str, Any]]:
     with session_scope(request.app.state.session_factory) as session:
         repo.audit(session, actor="patient", action="transcript.view.self", patient_id=patient_id)
         return [
-            message_json(m) for m in repo.transcript(session, conversation_id) if m.kind != "event"
+            _message_entry(token, m)
+            for m in repo.transcript(session, conversation_id)
+            if m.kind != "event"
         ]
 
 
@@ -72,7 +106,7 @@ async def get_messages(request: Request) -> Response:
     )
     if conversation_id is None or patient_id is None:
         return error(404, "unknown chat link")
-    messages = await asyncio.to_thread(_transcript, request, conversation_id, patient_id)
+    messages = await asyncio.to_thread(_transcript, request, conversation_id, patient_id, token)
     return JSONResponse({"messages": messages})
 
 
@@ -108,10 +142,43 @@ async def post_message(request: Request) -> Response:
         replies = await handler.handle(conversation_id, channel="web", text=text, payload=payload)
     except BadInput as problem:
         return error(400, str(problem))
-    return JSONResponse({"messages": [reply.as_json() for reply in replies]})
+    return JSONResponse({"messages": [_reply_json(token, reply) for reply in replies]})
 
 
 async def messages_endpoint(request: Request) -> Response:
     if request.method == "POST":
         return await post_message(request)
     return await get_messages(request)
+
+
+def _spoken_text(request: Request, token: str, message_id: int) -> str | None:
+    """The text of a bot message of this link's conversation that is to be read aloud."""
+    conversation_id, _patient = _conversation_id(request, token, create=True)
+    if conversation_id is None or not 0 < message_id <= MAX_MESSAGE_ID:
+        return None
+    with session_scope(request.app.state.session_factory) as session:
+        message = session.get(Message, message_id)
+        if message is None or message.conversation_id != conversation_id or not _speaks(message):
+            return None
+        return message.text
+
+
+async def audio_endpoint(request: Request) -> Response:
+    """A bot question as Danish speech (WAV), for the page's "Læs op" button."""
+    token = request.path_params["token"]
+    message_id: int = request.path_params["message_id"]
+    text = await asyncio.to_thread(_spoken_text, request, token, message_id)
+    if text is None or not speech.clean_text(text):
+        return error(404, "no audio for this message")
+    cache_dir = request.app.state.settings.var_dir / "audio"
+    try:
+        audio = await asyncio.to_thread(speech.cached, cache_dir, text, "wav")
+    except speech.SpeechUnavailable:
+        return error(503, "speech not available")
+    except speech.SpeechError:
+        log.exception("read-aloud failed for message %s", message_id)
+        return error(500, "speech failed")
+    # The text of a stored message never changes, so the browser may keep the audio.
+    return Response(
+        audio, media_type="audio/wav", headers={"Cache-Control": "private, max-age=86400"}
+    )

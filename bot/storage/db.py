@@ -12,7 +12,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage import console_models  # noqa: F401  (registers the console's tables)
+from bot.storage import (
+    console_models,  # noqa: F401  (registers the console's tables)
+    telegram_models,  # noqa: F401  (registers the Telegram table)
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

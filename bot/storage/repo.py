@@ -21,6 +21,7 @@ from bot.storage.models import (
     Response,
     utcnow,
 )
+from bot.storage.telegram_models import TelegramChat
 
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -66,12 +67,33 @@ def invitation_by_token(session: Session, token: str) -> Invitation | None:
 
 
 def conversation_for_invitation(session: Session, invitation: Invitation) -> Conversation:
-    """The patient's conversation for this invitation, created on first use."""
+    """The patient's conversation for this invitation, created on first use.
+
+    Invitations of one patient to one questionnaire on different channels (web chat,
+    Telegram) share one conversation, so the patient can change channel and continue at the
+    same item: an invitation with no conversation of its own joins the patient's latest
+    conversation for that questionnaire — unless that one was completed before this
+    invitation was made (then this invitation is a new round, with a new conversation).
+    """
     conversation = session.scalar(
         select(Conversation)
         .where(Conversation.invitation_id == invitation.id)
         .order_by(Conversation.started_at.desc())
     )
+    if conversation is None:
+        conversation = session.scalar(
+            select(Conversation)
+            .where(
+                Conversation.patient_id == invitation.patient_id,
+                Conversation.questionnaire_id == invitation.questionnaire_id,
+            )
+            .order_by(Conversation.started_at.desc(), Conversation.id)
+            .limit(1)
+        )
+        if conversation is not None and conversation.completed_at is not None:
+            made = invitation.created_at or utcnow()
+            if conversation.completed_at <= made:
+                conversation = None
     if conversation is None:
         conversation = Conversation(
             patient_id=invitation.patient_id,
@@ -79,9 +101,9 @@ def conversation_for_invitation(session: Session, invitation: Invitation) -> Con
             questionnaire_id=invitation.questionnaire_id,
         )
         session.add(conversation)
-        if invitation.used_at is None:
-            invitation.used_at = utcnow()
-        session.flush()
+    if invitation.used_at is None:
+        invitation.used_at = utcnow()
+    session.flush()
     return conversation
 
 
@@ -151,18 +173,28 @@ def last_presented_link_id(session: Session, conversation_id: str) -> str | None
 
 
 def open_response(
-    session: Session, conversation: Conversation, questionnaire_version: str
+    session: Session,
+    conversation: Conversation,
+    questionnaire_version: str,
+    *,
+    questionnaire_id: str | None = None,
 ) -> Response:
+    """The conversation's response to a questionnaire (by default the invited one), created on
+    first use. The opening literacy screen has a response of its own in the same conversation."""
+    questionnaire_id = questionnaire_id or conversation.questionnaire_id
     response = session.scalar(
         select(Response)
-        .where(Response.conversation_id == conversation.id)
+        .where(
+            Response.conversation_id == conversation.id,
+            Response.questionnaire_id == questionnaire_id,
+        )
         .order_by(Response.started_at.desc())
     )
     if response is None:
         response = Response(
             conversation_id=conversation.id,
             patient_id=conversation.patient_id,
-            questionnaire_id=conversation.questionnaire_id,
+            questionnaire_id=questionnaire_id,
             questionnaire_version=questionnaire_version,
         )
         session.add(response)
@@ -300,3 +332,97 @@ def recent_outbound(session: Session, conversation_id: str, *, limit: int) -> li
         .limit(limit)
     ).all()
     return list(reversed(rows))
+
+
+# ---------------------------------------------------------------------- across channels
+
+
+def last_inbound_channel(session: Session, conversation_id: str) -> str | None:
+    """The channel the patient last wrote from ("web", "telegram", ...)."""
+    return session.scalar(
+        select(Message.channel)
+        .where(Message.conversation_id == conversation_id, Message.direction == "in")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def web_invitation_for(session: Session, conversation: Conversation) -> Invitation:
+    """A web chat invitation that opens this very conversation (made when there is none)."""
+    candidates = session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.patient_id == conversation.patient_id,
+            Invitation.questionnaire_id == conversation.questionnaire_id,
+            Invitation.channel == "web",
+        )
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    ).all()
+    now = utcnow()
+    for invitation in candidates:
+        if invitation.expires_at is not None and invitation.expires_at <= now:
+            continue
+        if invitation.id == conversation.invitation_id or (
+            invitation.created_at >= conversation.started_at
+            and session.scalar(
+                select(func.count())
+                .select_from(Conversation)
+                .where(Conversation.invitation_id == invitation.id)
+            )
+            == 0
+        ):
+            return invitation
+    patient = session.get(Patient, conversation.patient_id)
+    assert patient is not None
+    return create_invitation(session, patient, conversation.questionnaire_id)
+
+
+# ---------------------------------------------------------------------- Telegram
+
+
+def telegram_chat(session: Session, chat_id: int) -> TelegramChat | None:
+    return session.scalar(select(TelegramChat).where(TelegramChat.chat_id == chat_id))
+
+
+def link_telegram_chat(
+    session: Session, chat_id: int, invitation: Invitation, conversation: Conversation
+) -> TelegramChat:
+    """Link (or re-link) a Telegram chat to the invitation's patient and conversation."""
+    row = telegram_chat(session, chat_id)
+    if row is None:
+        row = TelegramChat(chat_id=chat_id)
+        session.add(row)
+    row.patient_id = invitation.patient_id
+    row.invitation_id = invitation.id
+    row.conversation_id = conversation.id
+    row.linked_at = utcnow()
+    row.blocked_at = None
+    row.blocked_reason = None
+    row.keyboard_message_id = None
+    session.flush()
+    return row
+
+
+def add_event(session: Session, conversation: Conversation, kind: str, **meta: Any) -> Message:
+    """A system event in the transcript (level change, signal): never shown as a chat line."""
+    return add_message(
+        session, conversation, direction="sys", channel="system", kind="event", text="",
+        meta={"kind": kind, **meta},
+    )  # fmt: skip
+
+
+def events_since_level_change(session: Session, conversation_id: str) -> list[Message]:
+    """Signal events after the newest level change of this conversation."""
+    rows = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.kind == "event")
+        .order_by(Message.id)
+    ).all()
+    since: list[Message] = []
+    for row in rows:
+        kind = (row.meta or {}).get("kind")
+        if kind == "level":
+            since = []
+        elif kind == "signal":
+            since.append(row)
+    return since

@@ -6,13 +6,14 @@ import html
 import json
 import re
 import socket
+import warnings
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.conversation import Inbound
 from bot.i18n import Texts
@@ -22,8 +23,15 @@ from bot.storage.models import Message
 from bot.web import create_app
 from tests.conftest import make_settings
 
-ENGINE_ERROR = ("Sorry, something went wrong on my side. Nothing you wrote is lost. "
-                "Please try again in a moment.")
+with warnings.catch_warnings():
+    # "Using httpx with starlette.testclient is deprecated": not ours to change.
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+ENGINE_ERROR = (
+    "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+    "Please try again in a moment."
+)
 MAX_CHARS = 300
 EMERGENCY = "999 112"
 
@@ -34,8 +42,11 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app for the module (starting it migrates and loads everything); every test works
+    with invitations of its own."""
+    tmp_path = tmp_path_factory.mktemp("web")
     settings = make_settings(
         tmp_path / "var",
         RASA_URL=f"http://127.0.0.1:{closed_port()}",
@@ -55,11 +66,17 @@ def invite(client: TestClient, questionnaire_id: str = "who5", channel: str = "w
         return repo.create_invitation(session, patient, questionnaire_id, channel=channel).token
 
 
-def stored(client: TestClient) -> list[Message]:
+def stored(client: TestClient, token: str | None = None) -> list[Message]:
+    """The transcript lines of the token's conversation (of all conversations without one)."""
     from sqlalchemy import select
 
+    from bot.storage.models import Conversation, Invitation
+
+    query = select(Message).order_by(Message.id)
+    if token is not None:
+        query = query.join(Conversation).join(Invitation).where(Invitation.token == token)
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
-        return list(session.scalars(select(Message).order_by(Message.id)))
+        return list(session.scalars(query))
 
 
 def texts(client: TestClient) -> Texts:
@@ -143,7 +160,8 @@ def test_chat_page(client: TestClient) -> None:
     assert page.inline_handlers == []
     assert page.main["data-api"] == api(token)
     assert page.main["data-error"] == texts(client)._(
-        "Sorry, the message could not be sent. Check your internet connection and try again.")
+        "Sorry, the message could not be sent. Check your internet connection and try again."
+    )
     assert '<html lang="da">' in response.text
     assert texts(client)._("Questions about how you are doing") in response.text
 
@@ -157,7 +175,7 @@ def test_chat_page(client: TestClient) -> None:
 
 
 @pytest.mark.xfail(
-    reason="BUG: bot/channels/templates/chat.html hard-codes maxlength=\"2000\" instead of "
+    reason='BUG: bot/channels/templates/chat.html hard-codes maxlength="2000" instead of '
     "settings.max_message_chars, so the page lets the patient type a text the API refuses (413)",
     strict=True,
 )
@@ -179,8 +197,9 @@ def test_unknown_chat_link_is_a_404_page(client: TestClient) -> None:
 
 
 def test_both_pages_name_the_configured_emergency_number(client: TestClient) -> None:
-    expected = texts(client)._("Not an emergency service. If it is urgent, call {emergency}.",
-                               emergency=EMERGENCY)
+    expected = texts(client)._(
+        "Not an emergency service. If it is urgent, call {emergency}.", emergency=EMERGENCY
+    )
     assert "urgent" not in expected  # the Danish catalog has it
     for path in (f"/chat/{invite(client)}", "/chat/not-a-real-token"):
         note = re.search(r'<p class="note">(.*?)</p>', client.get(path).text, re.S)
@@ -188,10 +207,29 @@ def test_both_pages_name_the_configured_emergency_number(client: TestClient) -> 
         assert html.unescape(note.group(1)) == expected, path
 
 
+@pytest.mark.xfail(
+    reason="BUG: bot/channels/webchat.py _conversation_id ignores Invitation.expires_at, so an "
+    "expired, never used web link still opens a chat (the Telegram adapter refuses it)",
+    strict=True,
+)
+def test_expired_unused_link_does_not_open_a_chat(client: TestClient) -> None:
+    from datetime import timedelta
+
+    with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
+        patient = repo.create_patient(session)
+        token = repo.create_invitation(
+            session, patient, "who5", valid_for=timedelta(seconds=-1)
+        ).token
+    assert client.get(f"/chat/{token}").status_code == 404
+    assert client.post(api(token), json={"text": "hej"}).status_code == 404
+    assert stored(client, token) == []
+
+
 # ------------------------------------------------------------------ the JSON API
 
 
 def test_unknown_token_is_a_json_404(client: TestClient) -> None:
+    before = len(stored(client))
     for response in (
         client.get(api("nope")),
         client.post(api("nope"), json={"text": "hej"}),
@@ -199,7 +237,7 @@ def test_unknown_token_is_a_json_404(client: TestClient) -> None:
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/json"
         assert response.json() == {"error": "unknown chat link"}
-    assert stored(client) == []
+    assert len(stored(client)) == before
 
 
 @pytest.mark.parametrize(
@@ -224,21 +262,19 @@ def test_unknown_token_is_a_json_404(client: TestClient) -> None:
 )
 def test_bad_requests_are_400_and_store_nothing(client: TestClient, body: bytes) -> None:
     token = invite(client)
-    response = client.post(api(token), content=body,
-                           headers={"content-type": "application/json"})
+    response = client.post(api(token), content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400, response.text
     assert set(response.json()) == {"error"}
-    assert stored(client) == []
+    assert stored(client, token) == []
 
 
 def test_too_large_body_is_413(client: TestClient) -> None:
     token = invite(client)
     body = json.dumps({"text": "x" * (16 * 1024 + 1)}).encode()
-    response = client.post(api(token), content=body,
-                           headers={"content-type": "application/json"})
+    response = client.post(api(token), content=body, headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json() == {"error": "message too large"}
-    assert stored(client) == []
+    assert stored(client, token) == []
 
 
 def test_text_longer_than_the_setting_is_413(client: TestClient) -> None:
@@ -246,7 +282,7 @@ def test_text_longer_than_the_setting_is_413(client: TestClient) -> None:
     response = client.post(api(token), json={"text": "æ" * (MAX_CHARS + 1)})
     assert response.status_code == 413
     assert str(MAX_CHARS) in response.json()["error"]
-    assert stored(client) == []
+    assert stored(client, token) == []
     # Exactly the limit is fine (and counted in characters, not bytes).
     assert client.post(api(token), json={"text": "æ" * MAX_CHARS}).status_code == 200
 
@@ -271,7 +307,7 @@ def test_text_with_the_engine_down_is_stored_and_answered_in_danish(
     ]
     assert messages[1]["buttons"] == []
     assert all(re.search(r"[+-]00:00$", m["at"]) for m in messages)
-    rows = stored(client)
+    rows = stored(client, token)
     assert [(m.direction, m.channel) for m in rows] == [("in", "web"), ("out", "web")]
     assert rows[1].meta == {"kind": "error"}
 
@@ -288,9 +324,14 @@ def test_button_payloads_are_stored_as_buttons(client: TestClient) -> None:
     patient = [m for m in messages if m["from"] == "patient"]
     # The /start event is not shown; the presses are, with their payloads.
     assert [(m["kind"], m["payload"]) for m in patient] == [
-        ("button", payload), ("button", "/affirm")]
-    assert [m.kind for m in stored(client) if m.direction == "in"] == [
-        "event", "button", "button"]
+        ("button", payload),
+        ("button", "/affirm"),
+    ]
+    assert [m.kind for m in stored(client, token) if m.direction == "in"] == [
+        "event",
+        "button",
+        "button",
+    ]
 
 
 def test_transcript_view_is_audited(client: TestClient) -> None:
@@ -302,7 +343,11 @@ def test_transcript_view_is_audited(client: TestClient) -> None:
     client.get(api(token))
     client.get(api(token))
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
-        actions = session.scalars(select(AuditEvent.action)).all()
+        invitation = repo.invitation_by_token(session, token)
+        assert invitation is not None
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.patient_id == invitation.patient_id)
+        ).all()
     assert actions == ["transcript.view.self", "transcript.view.self"]
 
 
@@ -317,8 +362,9 @@ def test_wrong_method_is_json(client: TestClient) -> None:
 
 
 def test_action_webhook_rejects_bad_json(client: TestClient) -> None:
-    response = client.post("/actions/webhook", content=b"{nope",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/actions/webhook", content=b"{nope", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json() == {"error": "body must be JSON"}
 
@@ -332,8 +378,11 @@ def _action_call(action: str, sender: str, text: str, intent: str) -> dict[str, 
         "tracker": {
             "sender_id": sender,
             "slots": {},
-            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.9},
-                               "entities": []},
+            "latest_message": {
+                "text": text,
+                "intent": {"name": intent, "confidence": 0.9},
+                "entities": [],
+            },
             "events": [],
             "paused": False,
             "followup_action": None,
@@ -346,38 +395,48 @@ def _action_call(action: str, sender: str, text: str, intent: str) -> dict[str, 
 def test_action_webhook_runs_an_action(client: TestClient) -> None:
     token = invite(client)
     client.get(f"/chat/{token}")  # creates the conversation
-    conversation = _only_conversation(client)
-    response = client.post("/actions/webhook",
-                           json=_action_call("action_help", conversation, "hjælp", "help"))
+    conversation = _conversation_of(client, token)
+    response = client.post(
+        "/actions/webhook", json=_action_call("action_help", conversation, "hjælp", "help")
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["events"] == []
     (reply,) = body["responses"]
     service = client.app.state.conversations  # type: ignore[attr-defined]
     expected = service.help(Inbound(conversation, "hjælp", "help")).replies[0].text
-    assert reply["custom"]["reply"] == {"text": expected, "buttons": [], "link_id": None,
-                                        "meta": None}
+    assert reply["custom"]["reply"] == {
+        "text": expected,
+        "buttons": [],
+        "link_id": None,
+        "meta": None,
+    }
     assert EMERGENCY in expected
 
-    unknown = client.post("/actions/webhook",
-                          json=_action_call("action_nope", conversation, "x", "help"))
+    unknown = client.post(
+        "/actions/webhook", json=_action_call("action_nope", conversation, "x", "help")
+    )
     assert unknown.status_code == 404
 
 
-def _only_conversation(client: TestClient) -> str:
+def _conversation_of(client: TestClient, token: str) -> str:
     from sqlalchemy import select
 
-    from bot.storage.models import Conversation
+    from bot.storage.models import Conversation, Invitation
 
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
-        (cid,) = session.scalars(select(Conversation.id)).all()
+        (cid,) = session.scalars(
+            select(Conversation.id).join(Invitation).where(Invitation.token == token)
+        ).all()
         return cid
 
 
 # ------------------------------------------------------------------ with a stand-in engine
 
 
-def _engine_answers(client: TestClient, body: Any) -> list[dict[str, Any]]:
+def _engine_answers(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, body: Any
+) -> list[dict[str, Any]]:
     """Make the app's engine client answer `body`; returns the requests it received."""
     import httpx
 
@@ -388,33 +447,52 @@ def _engine_answers(client: TestClient, body: Any) -> list[dict[str, Any]]:
         return httpx.Response(200, json=body)
 
     engine = client.app.state.engine  # type: ignore[attr-defined]
-    engine._client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    monkeypatch.setattr(
+        engine, "_client", httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    )
     return seen
 
 
-def test_engine_replies_are_stored_with_item_and_meta(client: TestClient) -> None:
+def test_engine_replies_are_stored_with_item_and_meta(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = invite(client)
     button = {"title": "Hele tiden", "payload": '/inform{"code":"5","link_id":"who5-1"}'}
-    seen = _engine_answers(client, [
-        {"recipient_id": "x", "custom": {"reply": {
-            "text": "I de sidste 2 uger …", "buttons": [button], "link_id": "who5-1",
-            "meta": {"kind": "question", "level": "standard"}}}},
-    ])
+    seen = _engine_answers(
+        client,
+        monkeypatch,
+        [
+            {
+                "recipient_id": "x",
+                "custom": {
+                    "reply": {
+                        "text": "I de sidste 2 uger …",
+                        "buttons": [button],
+                        "link_id": "who5-1",
+                        "meta": {"kind": "question", "level": "standard"},
+                    }
+                },
+            },
+        ],
+    )
     response = client.post(api(token), json={"text": "ja"})
     assert response.status_code == 200
-    assert response.json() == {"messages": [{"text": "I de sidste 2 uger …",
-                                             "buttons": [button]}]}
-    conversation = _only_conversation(client)
+    assert response.json() == {"messages": [{"text": "I de sidste 2 uger …", "buttons": [button]}]}
+    conversation = _conversation_of(client, token)
     assert seen == [{"sender": conversation, "message": "ja"}]
-    out = [m for m in stored(client) if m.direction == "out"]
+    out = [m for m in stored(client, token) if m.direction == "out"]
     assert [(m.link_id, m.meta, m.buttons) for m in out] == [
-        ("who5-1", {"kind": "question", "level": "standard"}, [button])]
+        ("who5-1", {"kind": "question", "level": "standard"}, [button])
+    ]
 
     # Pressing that button stores the press under the button's title.
     client.post(api(token), json={"payload": button["payload"]})
-    pressed = [m for m in stored(client) if m.direction == "in"][-1]
+    pressed = [m for m in stored(client, token) if m.direction == "in"][-1]
     assert (pressed.kind, pressed.text, pressed.payload) == (
-        "button", "Hele tiden", button["payload"])
+        "button",
+        "Hele tiden",
+        button["payload"],
+    )
     assert seen[-1] == {"sender": conversation, "message": button["payload"]}
 
 
@@ -424,9 +502,72 @@ def test_engine_replies_are_stored_with_item_and_meta(client: TestClient) -> Non
     "gets HTTP 500 instead of the apology",
     strict=True,
 )
-def test_malformed_engine_answer_gives_the_apology(client: TestClient) -> None:
+def test_malformed_engine_answer_gives_the_apology(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = invite(client)
-    _engine_answers(client, [{"custom": {"reply": {"text": "x", "buttons": ["bad"]}}}])
+    _engine_answers(client, monkeypatch, [{"custom": {"reply": {"text": "x", "buttons": ["bad"]}}}])
     response = client.post(api(token), json={"text": "ja"})
     assert response.status_code == 200
     assert response.json()["messages"][0]["text"] == texts(client)._(ENGINE_ERROR)
+
+
+# ------------------------------------------------------------------ payloads
+
+
+def test_every_button_the_bot_sends_is_accepted_back(questionnaires: dict[str, Any]) -> None:
+    from bot.chat import validate_payload
+    from bot.conversation import answer_payload
+
+    payloads = [
+        "/start",
+        "/affirm",
+        "/deny",
+        "/skip",
+        "/talk_to_person",
+        "/read_aloud",
+        '/correct{"link_id":"who5-1"}',
+    ]
+    for questionnaire in questionnaires.values():
+        for item in questionnaire.items:
+            codes = [option.code for option in item.options]
+            if item.type == "boolean":
+                codes = ["true", "false"]
+            if item.type == "integer" and item.min_value is not None and item.max_value is not None:
+                codes = [str(n) for n in range(item.min_value, item.max_value + 1)]
+            payloads.extend(answer_payload(item.link_id, code) for code in codes)
+    assert len(payloads) > 50
+    for payload in payloads:
+        assert validate_payload(payload) == payload
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            lambda name, body: f"/{name}{body}",
+            st.from_regex(r"[a-z_]{0,42}", fullmatch=True),
+            st.one_of(
+                st.just(""),
+                st.text(max_size=40).map(lambda t: "{" + t + "}"),
+                st.dictionaries(
+                    st.text(max_size=8),
+                    st.one_of(st.text(max_size=8), st.integers(), st.none()),
+                    max_size=3,
+                ).map(lambda d: json.dumps(d)),
+            ),
+        ),
+    )
+)
+def test_payload_validation_never_crashes(payload: str) -> None:
+    from bot.chat import PAYLOAD_PATTERN, BadInput, validate_payload
+
+    try:
+        accepted = validate_payload(payload)
+    except BadInput:
+        return
+    assert PAYLOAD_PATTERN.match(accepted)
+    if "{" in accepted:
+        body = json.loads(accepted[accepted.index("{") :])
+        assert isinstance(body, dict) and all(isinstance(v, str) for v in body.values())

@@ -41,6 +41,8 @@ class LiveSystem:
     engine_port: int = field(default_factory=free_port)
     app: subprocess.Popen[bytes] | None = None
     engine: subprocess.Popen[bytes] | None = None
+    # More environment for the app (e.g. TELEGRAM_*); may refer to {app_port}.
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -52,6 +54,7 @@ class LiveSystem:
             "RASA_URL": f"http://127.0.0.1:{self.engine_port}",
             "RASA_MANAGE": "false",
             "DATABASE_URL": self.database_url,
+            **{k: v.format(app_port=self.app_port) for k, v in self.extra_env.items()},
         }
 
     @property
@@ -185,12 +188,13 @@ class Patient:
 def make_system(tmp_path: Path, trained_model: Path) -> Iterator[Any]:
     systems: list[LiveSystem] = []
 
-    def factory(database_url: str | None = None) -> LiveSystem:
+    def factory(database_url: str | None = None, env: dict[str, str] | None = None) -> LiveSystem:
         var_dir = tmp_path / f"system{len(systems)}"
         system = LiveSystem(
             var_dir=var_dir,
             model=trained_model,
             database_url=database_url or f"sqlite:///{var_dir / 'bot.db'}",
+            extra_env=dict(env or {}),
         )
         systems.append(system)
         system.start_engine()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -15,17 +16,29 @@ from tests.e2e.conftest import LiveSystem, Patient
 pytestmark = pytest.mark.e2e
 
 
-def consent(patient: Patient, texts: Texts) -> None:
+CONFIDENT_READER = ("Aldrig", "Meget sikker")
+
+
+def consent(
+    patient: Patient, texts: Texts, screening: tuple[str, ...] | None = CONFIDENT_READER
+) -> None:
+    """Consent, then the opening literacy screen (answered, or skipped with None)."""
     replies = patient.start()
     assert any(b["title"] == texts._("Yes, that is fine") for m in replies for b in m["buttons"])
     patient.press(texts._("Yes, that is fine"))
+    if screening is None:
+        patient.press(texts._("Skip the questions"))
+    else:
+        for title in screening:
+            patient.press(title)
 
 
-def exported_codes(bundle: dict[str, Any]) -> dict[str, str]:
+def exported_codes(bundle: dict[str, Any], questionnaire: str = "who5") -> dict[str, str]:
     responses = [
         e["resource"]
         for e in bundle["entry"]
         if e["resource"]["resourceType"] == "QuestionnaireResponse"
+        and e["resource"]["questionnaire"].endswith(f"/{questionnaire}")
     ]
     assert len(responses) == 1
     return {
@@ -78,7 +91,10 @@ def test_who5_with_buttons_is_stored_scored_and_exported(
     }
     assert exported_codes(bundle) == codes
     observation = next(
-        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and "1144665009" in json.dumps(e["resource"]["code"])
     )
     raw = sum(int(code) for code in codes.values())  # 4 + 1 + 5 + 0 + 2 = 12
     value = observation.get("valueQuantity", {}).get("value", observation.get("valueInteger"))
@@ -92,6 +108,8 @@ def test_who5_typed_in_danish_with_misspellings_and_ved_ikke(
     patient = Patient(system, system.invite("who5"))
     patient.start()
     patient.say("ja tak")
+    patient.say("aldrig")  # screening: a confident reader
+    patient.say("meget sikker")
     patient.say("det meste af tiden vel")  # item 1 -> 4
     patient.say("ved ikke")  # not an answer
     assert "ingen rigtige eller forkerte svar" in patient.text

@@ -9,6 +9,52 @@
   const typing = document.getElementById("typing");
   const status = document.getElementById("status");
   let busy = false;
+  let playing = null; // { audio, button } while a question is being read aloud
+
+  function showStatus(text) {
+    status.textContent = text;
+    status.hidden = false;
+  }
+
+  function stopReading() {
+    if (!playing) return;
+    playing.audio.pause();
+    playing.button.classList.remove("playing");
+    playing = null;
+  }
+
+  // Read-aloud: the patient presses play (never autoplay); pressing again stops it.
+  function readAloud(url, button) {
+    const again = playing && playing.button === button;
+    stopReading();
+    if (again) return;
+    const audio = new Audio(url);
+    const current = { audio: audio, button: button };
+    playing = current;
+    button.classList.add("playing");
+    const failed = () => {
+      if (playing === current) stopReading();
+      showStatus(root.dataset.audioError);
+    };
+    audio.addEventListener("ended", () => { if (playing === current) stopReading(); });
+    audio.addEventListener("error", failed);
+    const started = audio.play();
+    if (started && started.catch) started.catch(failed);
+  }
+
+  function readAloudButton(url) {
+    const el = document.createElement("button");
+    el.type = "button";
+    el.className = "read-aloud";
+    el.setAttribute("aria-label", root.dataset.readAloudLabel);
+    const icon = document.createElement("span");
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = "\u{1F50A} ";
+    el.appendChild(icon);
+    el.appendChild(document.createTextNode(root.dataset.readAloud));
+    el.addEventListener("click", () => readAloud(url, el));
+    return el;
+  }
 
   function disableOldButtons() {
     log.querySelectorAll(".buttons button").forEach((b) => { b.disabled = true; });
@@ -26,6 +72,12 @@
     bubble.appendChild(who);
     bubble.appendChild(document.createTextNode(message.text || ""));
     item.appendChild(bubble);
+    if (!fromPatient && message.audio_url) {
+      const tools = document.createElement("div");
+      tools.className = "speech";
+      tools.appendChild(readAloudButton(message.audio_url));
+      item.appendChild(tools);
+    }
     if (!fromPatient && message.buttons && message.buttons.length) {
       const group = document.createElement("div");
       group.className = "buttons";
@@ -63,7 +115,9 @@
       });
       if (!response.ok) throw new Error("HTTP " + response.status);
       const data = await response.json();
-      data.messages.forEach((m) => render({ from: "bot", text: m.text, buttons: m.buttons }));
+      data.messages.forEach((m) => render({
+        from: "bot", text: m.text, buttons: m.buttons, audio_url: m.audio_url,
+      }));
       const buttons = log.querySelectorAll(".buttons button:not(:disabled)");
       if (buttons.length) buttons[0].focus({ preventScroll: true });
       else input.focus({ preventScroll: true });
@@ -98,7 +152,7 @@
       const last = log.lastElementChild;
       // Only the newest bot message's buttons can still answer.
       log.querySelectorAll("li").forEach((li) => {
-        if (li !== last) li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        if (li !== last) li.querySelectorAll(".buttons button").forEach((b) => { b.disabled = true; });
       });
       if (!data.messages.length) send({ payload: "/start" });
     } catch (error) {

@@ -5,7 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.storage import console_models  # noqa: F401  (registers the console's tables)
+from bot.storage import (
+    console_models,  # noqa: F401  (registers the console's tables)
+    telegram_models,  # noqa: F401  (registers the Telegram table)
+)
 from bot.storage.models import Base
 
 config = context.config
