@@ -104,11 +104,24 @@ class Outcome:
     resume_questionnaire: bool = False
 
 
-def _shorten(prefix: str, text: str, limit: int = 48) -> str:
-    """A button title for an item: its number and the start of its text."""
-    first_line = text.splitlines()[-1] if text else ""
-    title = f"{prefix}. {first_line}" if prefix else first_line
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+def _item_titles(texts: Sequence[str], limit: int = 48) -> list[str]:
+    """Short, distinct button titles for items: the words all of them start with (a stem such
+    as "I de sidste 2 uger har jeg") are left out."""
+    lines = [text.splitlines()[-1] if text else "" for text in texts]
+    split = [line.split() for line in lines]
+    common = 0
+    if len(split) > 1:
+        while (
+            all(len(words) > common + 1 for words in split)
+            and len({words[common].lower() for words in split}) == 1
+        ):
+            common += 1
+    titles = []
+    for words in split:
+        title = " ".join(words[common:])
+        title = title[:1].upper() + title[1:]
+        titles.append(title if len(title) <= limit else title[: limit - 1].rstrip() + "…")
+    return titles
 
 
 def answer_payload(link_id: str, code: str) -> str:
@@ -1087,13 +1100,17 @@ class ConversationService:
                         self._("Or choose another answer to change:"),
                         buttons=tuple(
                             Button(
-                                _shorten(
-                                    item.prefix or "", self.wording(questionnaire, item, level)
-                                ),
+                                title,
                                 "/correct"
                                 + json.dumps({"link_id": item.link_id}, separators=(",", ":")),
                             )
-                            for item in others[-6:]
+                            for item, title in zip(
+                                others[-6:],
+                                _item_titles(
+                                    [self.wording(questionnaire, i, level) for i in others[-6:]]
+                                ),
+                                strict=True,
+                            )
                         ),
                         meta={"kind": "choose_correction"},
                     )

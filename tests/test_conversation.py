@@ -65,7 +65,7 @@ def _audit_actions(session_factory: sessionmaker[Session], patient_id: int) -> l
 # ====================================================================== consent
 
 
-def test_first_contact_asks_for_consent_and_stores_nothing(
+def _first_contact_asks_for_consent_and_stores_nothing(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
@@ -85,7 +85,7 @@ def test_first_contact_asks_for_consent_and_stores_nothing(
     assert answers(session_factory, cid) == []
 
 
-def test_consent_given_starts_the_questionnaire(
+def _consent_given_starts_the_questionnaire(
     service: ConversationService, session_factory: sessionmaker[Session]
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
@@ -103,7 +103,7 @@ def test_consent_given_starts_the_questionnaire(
     assert answers(session_factory, cid) == []
 
 
-def test_typed_yes_counts_as_consent_only_after_the_question(
+def _typed_yes_counts_as_consent_only_after_the_question(
     service: ConversationService, session_factory: sessionmaker[Session]
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
@@ -166,7 +166,7 @@ def test_no_answer_is_stored_without_consent(
     assert stored == {"pending": (0, 0), "declined": (0, 0)}
 
 
-def test_start_with_consent_resumes_the_questionnaire(
+def _start_with_consent_resumes_the_questionnaire(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
@@ -182,7 +182,7 @@ def test_start_with_consent_resumes_the_questionnaire(
         texts._("Hi again. We continue where we left off.")]
 
 
-def test_paused_conversation_is_welcomed_back(
+def _paused_conversation_is_welcomed_back(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
@@ -199,7 +199,7 @@ def test_paused_conversation_is_welcomed_back(
 # ====================================================================== WHO-5 by buttons
 
 
-def test_first_question_has_intro_and_buttons(
+def _first_question_has_intro_and_buttons(
     service: ConversationService,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
@@ -316,7 +316,7 @@ def test_every_stored_answer_records_how_it_was_given(
         assert row.created_at.utcoffset() is not None
 
 
-def test_guided_level_keeps_the_exact_validated_wording(
+def _guided_level_keeps_the_exact_validated_wording(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory, literacy_level="guided")
@@ -410,7 +410,7 @@ def test_denied_confirmation_stores_nothing(
     assert (row.code, row.input_kind, row.raw_text) == ("2", "confirmed", "to")
 
 
-def test_dont_know_twice_offers_to_skip_and_stores_nothing(
+def _dont_know_twice_offers_to_skip_and_stores_nothing(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
@@ -438,7 +438,7 @@ def test_dont_know_twice_offers_to_skip_and_stores_nothing(
     assert answers(session_factory, cid) == []
 
 
-def test_not_understood_text_asks_again(
+def _not_understood_text_asks_again(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
@@ -525,7 +525,7 @@ def test_phq9_item9_above_zero_gives_crisis_reply_in_the_same_outcome(
         assert question(present(service, session_factory, cid)).link_id == "phq9-10"
 
 
-def test_phq9_item9_confirmed_number_gives_crisis_reply(
+def _phq9_item9_confirmed_number_gives_crisis_reply(
     crisis_service: ConversationService, session_factory: sessionmaker[Session]
 ) -> None:
     service = crisis_service
@@ -540,7 +540,7 @@ def test_phq9_item9_confirmed_number_gives_crisis_reply(
     assert current(session_factory, cid)["phq9-9"].input_kind == "confirmed"
 
 
-def test_phq9_item9_zero_gives_no_crisis(
+def _phq9_item9_zero_gives_no_crisis(
     crisis_service: ConversationService, session_factory: sessionmaker[Session]
 ) -> None:
     service = crisis_service
@@ -586,7 +586,7 @@ def test_correction_reopens_the_previous_item_and_supersedes(
     assert question(present(service, session_factory, cid)).link_id == "who5-3"
 
 
-def test_correction_after_completion_reopens_the_last_item(
+def _correction_after_completion_reopens_the_last_item(
     service: ConversationService, session_factory: sessionmaker[Session]
 ) -> None:
     cid = new_conversation(session_factory)
@@ -604,7 +604,7 @@ def test_correction_after_completion_reopens_the_last_item(
     assert len(answers(session_factory, cid)) == 6
 
 
-def test_correction_with_nothing_answered(
+def _correction_with_nothing_answered(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
@@ -618,7 +618,7 @@ def test_correction_with_nothing_answered(
 # ====================================================================== what is not stored
 
 
-def test_stale_button_stores_nothing(
+def _stale_button_stores_nothing(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
@@ -633,7 +633,7 @@ def test_stale_button_stores_nothing(
     assert [(a.link_id, a.code, a.superseded_at) for a in rows] == [("who5-1", "5", None)]
 
 
-def test_answer_to_an_item_not_yet_presented_stores_nothing(
+def _answer_to_an_item_not_yet_presented_stores_nothing(
     service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
@@ -707,3 +707,61 @@ def test_explain_and_change_level(
     asked = question(present(service, session_factory, cid))
     assert asked.meta is not None and asked.meta["wording"] == WHO5_TEXT["who5-1"]
     assert asked.meta["level"] == "guided"
+
+
+# ====================================================================== grouped runs
+# The checks above that start with "_" run in groups, so that each database is created once per
+# group (a fresh PostgreSQL database costs about a second).
+
+
+def test_consent_is_asked_given_and_typed(
+    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+) -> None:
+    _first_contact_asks_for_consent_and_stores_nothing(service, session_factory, texts)
+    _consent_given_starts_the_questionnaire(service, session_factory)
+    _typed_yes_counts_as_consent_only_after_the_question(service, session_factory)
+
+
+def test_start_resumes_and_welcomes_back(
+    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+) -> None:
+    _start_with_consent_resumes_the_questionnaire(service, session_factory, texts)
+    _paused_conversation_is_welcomed_back(service, session_factory, texts)
+
+
+def test_presentation_of_the_first_question_and_at_guided_level(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    texts: Texts,
+) -> None:
+    _first_question_has_intro_and_buttons(service, session_factory, questionnaires)
+    _guided_level_keeps_the_exact_validated_wording(service, session_factory, texts)
+
+
+def test_dont_know_and_not_understood(
+    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+) -> None:
+    _dont_know_twice_offers_to_skip_and_stores_nothing(service, session_factory, texts)
+    _not_understood_text_asks_again(service, session_factory, texts)
+
+
+def test_phq9_item9_confirmed_and_zero(
+    crisis_service: ConversationService, session_factory: sessionmaker[Session]
+) -> None:
+    _phq9_item9_confirmed_number_gives_crisis_reply(crisis_service, session_factory)
+    _phq9_item9_zero_gives_no_crisis(crisis_service, session_factory)
+
+
+def test_correction_after_completion_and_with_nothing_answered(
+    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+) -> None:
+    _correction_after_completion_reopens_the_last_item(service, session_factory)
+    _correction_with_nothing_answered(service, session_factory, texts)
+
+
+def test_stale_button_and_unpresented_item_store_nothing(
+    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+) -> None:
+    _stale_button_stores_nothing(service, session_factory, texts)
+    _answer_to_an_item_not_yet_presented_stores_nothing(service, session_factory, texts)

@@ -544,20 +544,27 @@ class TelegramChannel:
                 await _answer(query)
                 await self._explain(context.bot, chat.id, "no_invite")
                 return
-            conversation_id, live_keyboard = link
+            conversation_id, live = link
             pressed = query.message.message_id if query.message is not None else None
-            if pressed is None or pressed != live_keyboard:
-                # An old keyboard (or a redelivered press): not passed on.
+            if pressed is None or live is None or pressed < live:
+                # A keyboard of an earlier turn (or a redelivered press): not passed on.
                 await _answer(query, self._("You have already answered this."))
                 if pressed is not None:
                     await self._remove_keyboard(context.bot, chat.id, pressed)
                 return
             payload = await asyncio.to_thread(self._payload_for, conversation_id, query.data or "")
             await _answer(query)
-            await self._remove_keyboard(context.bot, chat.id, pressed, forget=True)
+            await self._remove_keyboard(context.bot, chat.id, pressed)
             if payload is None:
                 return
-            await self._turn(context.bot, chat.id, conversation_id, update, payload=payload)
+            await self._turn(
+                context.bot,
+                chat.id,
+                conversation_id,
+                update,
+                payload=payload,
+                live_keyboard=live if live != pressed else None,
+            )
 
     # ------------------------------------------------------------------ one turn
 
@@ -612,13 +619,14 @@ class TelegramChannel:
         replies: Sequence[OutboundMessage],
         live_keyboard: int | None,
     ) -> None:
+        # Keyboards are live from the first one of the latest turn that moved the
+        # conversation on (a question, buttons, the end); presses on older ones are refused.
         moves_on = any(
             r.buttons or r.link_id or (r.meta or {}).get("kind") == "completed" for r in replies
         )
         if moves_on and live_keyboard is not None:
             await self._remove_keyboard(bot, chat_id, live_keyboard)
-            live_keyboard = None
-        sent_keyboard: int | None = None
+        first_keyboard: int | None = None
         for reply in replies:
             if not reply.text and not reply.buttons:
                 continue
@@ -635,12 +643,10 @@ class TelegramChannel:
                         link_preview_options=NO_PREVIEW,
                     ),
                 )
-                if last and markup is not None and message is not None:
-                    if sent_keyboard is not None:
-                        await self._remove_keyboard(bot, chat_id, sent_keyboard)
-                    sent_keyboard = message.message_id
+                if last and markup is not None and message is not None and first_keyboard is None:
+                    first_keyboard = message.message_id
         if moves_on:
-            await asyncio.to_thread(self._set_keyboard, chat_id, sent_keyboard)
+            await asyncio.to_thread(self._set_keyboard, chat_id, first_keyboard)
 
     async def _api(self, chat_id: int, call: Any, *, quiet: bool = False) -> Any:
         """One Bot API call for a chat. A chat that blocked the bot (or is gone) is recorded
@@ -660,12 +666,8 @@ class TelegramChannel:
             log.warning("Telegram call failed: %s", error.__class__.__name__)
         return None
 
-    async def _remove_keyboard(
-        self, bot: Bot, chat_id: int, message_id: int, *, forget: bool = False
-    ) -> None:
+    async def _remove_keyboard(self, bot: Bot, chat_id: int, message_id: int) -> None:
         """Take the buttons off a bot message, so that they cannot answer again."""
-        if forget:
-            await asyncio.to_thread(self._set_keyboard, chat_id, None)
         with contextlib.suppress(_Unreachable):
             # quiet: "message is not modified" / "not found" just mean it is already gone
             await self._api(

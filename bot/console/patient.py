@@ -68,6 +68,18 @@ class AnswerLine:
 
 
 @dataclass
+class ResponseView:
+    """One questionnaire's answers in a conversation (the opening literacy screen has a
+    response of its own beside the invited questionnaire's)."""
+
+    questionnaire_id: str
+    title: str
+    status: str
+    answers: list[AnswerLine] = field(default_factory=list)
+    scores: list[ScoreSummary] = field(default_factory=list)
+
+
+@dataclass
 class ConversationView:
     id: str
     questionnaire_id: str
@@ -76,10 +88,13 @@ class ConversationView:
     started_at: datetime
     completed_at: datetime | None
     entries: list[Entry] = field(default_factory=list)
-    answers: list[AnswerLine] = field(default_factory=list)
-    scores: list[ScoreSummary] = field(default_factory=list)
+    responses: list[ResponseView] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     triage: str = "green"
+
+    @property
+    def scores(self) -> list[ScoreSummary]:
+        return [score for response in self.responses for score in response.scores]
 
 
 @dataclass
@@ -115,22 +130,26 @@ def entry_for(message: Message, offered: Mapping[str, str] | None = None) -> Ent
     meta = message.meta or {}
     if message.direction == "in":
         if message.kind == "button":
-            text = message.text
-            if (not text or text == message.payload) and offered and message.payload in offered:
-                text = offered[message.payload]
+            text, payload = message.text, message.payload or ""
+            if (not text or text == payload) and offered and payload in offered:
+                text = offered[payload]
             return Entry(message.created_at, "patient", "button", text)
         if message.kind == "event":
             return Entry(message.created_at, "patient", "start", message.payload or "")
         return Entry(message.created_at, "patient", "text", message.text)
     if message.kind == "event":
         kind = str(meta.get("kind") or "event")
+        detail = meta.get("reason") or meta.get("signal") or meta.get("status")
+        if detail is None:
+            rest = {k: v for k, v in meta.items() if k not in ("kind", "level")}
+            detail = ", ".join(f"{k}: {v}" for k, v in sorted(rest.items())) or None
         return Entry(
             message.created_at,
             "system",
             kind,
             message.text,
             level=str(meta["level"]) if meta.get("level") else None,
-            detail=str(meta["reason"]) if meta.get("reason") else None,
+            detail=str(detail) if detail is not None else None,
         )
     buttons = tuple(str(b.get("title", "")) for b in (message.buttons or []))
     return Entry(
@@ -193,47 +212,12 @@ def load(
             for a in view.alerts
         ]
         view.entries = sorted(entries, key=lambda e: (e.at, e.kind == "alert"))
-        rows: list[Answer] = list(
-            session.scalars(
-                select(Answer)
-                .join(Response, Response.id == Answer.response_id)
-                .where(Response.conversation_id == conversation.id)
-                .order_by(Answer.id)
-            )
-        )
-        for row in rows:
-            item = None
-            if questionnaire is not None:
-                try:
-                    item = questionnaire.item(row.link_id)
-                except KeyError:
-                    item = None
-            view.answers.append(
-                AnswerLine(
-                    id=row.id,
-                    link_id=row.link_id,
-                    prefix=item.prefix if item else None,
-                    item_text=item.text if item else row.link_id,
-                    status=row.status,
-                    display=row.display,
-                    score=row.score,
-                    input_kind=row.input_kind,
-                    raw_text=row.raw_text,
-                    interpretation=row.interpretation,
-                    literacy_level=row.literacy_level,
-                    wording_shown=row.wording_shown,
-                    presentation=_presentation(row.presentation),
-                    at=row.created_at,
-                    superseded_at=row.superseded_at,
-                    superseded_by_id=row.superseded_by_id,
-                )
-            )
-        if questionnaire is not None:
-            current = [r for r in rows if r.superseded_at is None]
-            if current:
-                view.scores = summarise(
-                    questionnaire, score(questionnaire, answers_from_rows(current))
-                )
+        for response in session.scalars(
+            select(Response)
+            .where(Response.conversation_id == conversation.id)
+            .order_by(Response.started_at)
+        ):
+            view.responses.append(_response_view(session, response, questionnaires))
         view.triage = worst([a.level for a in view.alerts] + [s.triage for s in view.scores])
         views.append(view)
     reviews = list(
@@ -260,6 +244,51 @@ def load(
         reviews=reviews,
         triage=worst([v.triage for v in views]),
     )
+
+
+def _response_view(
+    session: Session, response: Response, questionnaires: Mapping[str, Questionnaire]
+) -> ResponseView:
+    questionnaire = questionnaires.get(response.questionnaire_id)
+    view = ResponseView(
+        questionnaire_id=response.questionnaire_id,
+        title=questionnaire.title if questionnaire else response.questionnaire_id,
+        status=response.status,
+    )
+    rows = list(
+        session.scalars(select(Answer).where(Answer.response_id == response.id).order_by(Answer.id))
+    )
+    for row in rows:
+        item = None
+        if questionnaire is not None:
+            try:
+                item = questionnaire.item(row.link_id)
+            except KeyError:
+                item = None
+        view.answers.append(
+            AnswerLine(
+                id=row.id,
+                link_id=row.link_id,
+                prefix=item.prefix if item else None,
+                item_text=item.text if item else row.link_id,
+                status=row.status,
+                display=row.display,
+                score=row.score,
+                input_kind=row.input_kind,
+                raw_text=row.raw_text,
+                interpretation=row.interpretation,
+                literacy_level=row.literacy_level,
+                wording_shown=row.wording_shown,
+                presentation=_presentation(row.presentation),
+                at=row.created_at,
+                superseded_at=row.superseded_at,
+                superseded_by_id=row.superseded_by_id,
+            )
+        )
+    current = [r for r in rows if r.superseded_at is None]
+    if questionnaire is not None and current:
+        view.scores = summarise(questionnaire, score(questionnaire, answers_from_rows(current)))
+    return view
 
 
 def access_log(session: Session, patient_id: int) -> list[AuditEvent]:

@@ -148,6 +148,7 @@ def report(
             .join(Response, Response.id == Answer.response_id)
             .where(
                 Response.conversation_id.in_(conversation_ids),
+                Response.questionnaire_id == questionnaire_id,
                 Answer.superseded_at.is_(None),
             )
         ).tuples():

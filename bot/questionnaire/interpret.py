@@ -402,8 +402,23 @@ def _yes_no(norm: str) -> bool | None:
     return None
 
 
+# A thumb alone is a common yes/no on a phone (any skin tone).
+_THUMBS = {"\U0001f44d": True, "\U0001f44e": False}
+
+
+def _thumb(text: str) -> bool | None:
+    marks = {_THUMBS[ch] for ch in text if ch in _THUMBS}
+    rest = "".join(ch for ch in text if ch not in _THUMBS and not 0x1F3FB <= ord(ch) <= 0x1F3FF)
+    return marks.pop() if len(marks) == 1 and not rest.strip() else None
+
+
 def _interpret_boolean_text(text: str) -> Interpretation:
     norm = normalize(text)
+    thumb = _thumb(text)
+    if thumb is not None:
+        return Interpretation(
+            status="match", value=thumb, display="Ja" if thumb else "Nej", reason="yes_no"
+        )
     if not norm:
         return _no_match("empty")
     tokens = norm.split()

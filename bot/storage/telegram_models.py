@@ -29,6 +29,6 @@ class TelegramChat(Base):
     # patient writes again. Nothing is sent to a blocked chat.
     blocked_at: Mapped[datetime | None]
     blocked_reason: Mapped[str | None] = mapped_column(String(200))
-    # The one bot message whose inline keyboard may still be pressed; older keyboards are
-    # removed, and a press on one of them is not passed on.
+    # The first bot message with an inline keyboard in the latest turn: keyboards from here
+    # on may be pressed; older ones are removed, and a press on one is not passed on.
     keyboard_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -350,3 +350,16 @@ def test_any_payload_never_raises(who5: Questionnaire, bv: Questionnaire, code: 
     for item in items:
         result = interpret(item, None, code=code)
         assert result.status in ("match", "no_match")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("👍", True), ("👍🏽", True), (" 👎 ", False), ("👍👎", None), ("👍 måske", None)],
+)
+def test_a_thumb_alone_answers_yes_or_no(text: str, expected: bool | None) -> None:
+    item = Item(link_id="x", type="boolean", text="Ja eller nej?")
+    reading = interpret(item, text)
+    if expected is None:
+        assert reading.status != "match"
+    else:
+        assert reading.status == "match" and reading.value is expected

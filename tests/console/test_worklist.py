@@ -1,0 +1,206 @@
+"""The worklist: status, triage colour, vulnerability flags; the most in need first."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
+
+from bot.console.access import Staff as StaffView
+from bot.console.worklist import Filters, WorklistRow, apply, build_rows, severity, sort_key
+from bot.conversation import ConversationService
+from bot.questionnaire.model import Questionnaire
+from bot.settings import Settings
+from bot.storage import repo
+from bot.storage.console_models import PatientProfile
+from bot.storage.db import session_scope
+from bot.storage.models import Answer, Conversation, utcnow
+from tests.console.conftest import Staff, assign, complete_who5, login
+from tests.helpers import answer_all, new_conversation, store_inbound
+
+LOW = ["1", "0", "1", "1", "0"]  # WHO-5 12: red
+MIDDLE = ["2", "2", "2", "2", "2"]  # 40: yellow
+HIGH = ["5", "5", "4", "5", "5"]  # 96: green
+ROW = re.compile(r'<tr data-pseudonym="([^"]+)"')
+
+
+def admin_view() -> StaffView:
+    return StaffView(id=0, email="admin@example.org", role="admin", team_ids=frozenset())
+
+
+def rows_by_pseudonym(
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    settings: Settings,
+    **kwargs: object,
+) -> dict[str, WorklistRow]:
+    with session_scope(session_factory) as session:
+        rows = build_rows(session, admin_view(), questionnaires, settings, **kwargs)  # type: ignore[arg-type]
+    return {row.pseudonym: row for row in rows}
+
+
+def test_low_who5_scorer_comes_before_a_high_scorer(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+) -> None:
+    high = complete_who5(service, session_factory, HIGH)  # the high scorer answered first
+    low = complete_who5(service, session_factory, LOW)
+    _, p_high = assign(session_factory, high, staff.team_a)
+    _, p_low = assign(session_factory, low, staff.team_a)
+    login(client, staff.nurse)
+    page = client.get("/console/worklist").text
+    assert ROW.findall(page) == [p_low, p_high]
+    row_low = page[page.index(f'data-pseudonym="{p_low}"') :].split("</tr>")[0]
+    assert "badge red" in row_low and "12" in row_low and "Stor risiko" in row_low
+    row_high = page[page.index(f'data-pseudonym="{p_high}"') :].split("</tr>")[0]
+    assert "badge green" in row_high
+
+
+def test_red_and_vulnerable_first(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    green = complete_who5(service, session_factory, HIGH)
+    green_vulnerable = complete_who5(service, session_factory, HIGH, literacy_level="guided")
+    yellow = complete_who5(service, session_factory, MIDDLE)
+    red = complete_who5(service, session_factory, LOW)
+    red_vulnerable = complete_who5(service, session_factory, LOW, literacy_level="plain")
+    names = {}
+    for cid, name in [(green, "green"), (green_vulnerable, "green+flag"), (yellow, "yellow"),
+                      (red, "red"), (red_vulnerable, "red+flag")]:  # fmt: skip
+        _, pseudonym = assign(session_factory, cid, None)
+        names[pseudonym] = name
+    rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
+    ordered = [names[row.pseudonym] for row in sorted(rows.values(), key=sort_key)]
+    assert ordered == ["red+flag", "red", "yellow", "green+flag", "green"]
+    flagged = next(r for p, r in rows.items() if names[p] == "green+flag")
+    assert flagged.flags == ("low_literacy",) and flagged.vulnerable
+
+
+def test_urgent_alert_comes_first_and_withdrawn_last(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    red = complete_who5(service, session_factory, LOW)
+    urgent = complete_who5(service, session_factory, HIGH)
+    withdrawn = complete_who5(service, session_factory, LOW)
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, urgent)
+        assert conversation is not None
+        repo.add_alert(session, conversation, rule_id="phq9-item9", level="red", urgent=True,
+                       message="PHQ-9 item 9 above 0.")  # fmt: skip
+    p_red = assign(session_factory, red, None)[1]
+    p_urgent = assign(session_factory, urgent, None)[1]
+    pid, p_withdrawn = assign(session_factory, withdrawn, None)
+    with session_scope(session_factory) as session:
+        profile = session.get(PatientProfile, pid)
+        assert profile is not None
+        profile.withdrawn_at = utcnow()
+    rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
+    assert rows[p_urgent].urgent and rows[p_urgent].colour == "red"
+    assert rows[p_withdrawn].status == "withdrawn"
+    ordered = [row.pseudonym for row in sorted(rows.values(), key=sort_key)]
+    assert ordered == [p_urgent, p_red, p_withdrawn]
+
+
+def test_statuses_and_stalled(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    invited = new_conversation(session_factory, "who5")
+    started = new_conversation(session_factory, "who5")
+    answer_all(service, session_factory, started, ["3", "3"])
+    completed = complete_who5(service, session_factory, HIGH)
+    declined = new_conversation(session_factory, "who5", consent="declined")
+    store_inbound(session_factory, declined, "nej tak")
+    pseudonyms = {cid: assign(session_factory, cid, None)[1]
+                  for cid in (invited, started, completed, declined)}  # fmt: skip
+    rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
+    assert rows[pseudonyms[invited]].status == "invited"
+    assert rows[pseudonyms[started]].status == "in_progress"
+    assert rows[pseudonyms[completed]].status == "completed"
+    assert rows[pseudonyms[declined]].status == "withdrawn"
+    assert rows[pseudonyms[started]].scores == []  # WHO-5 needs all five answers
+
+    later = utcnow() + timedelta(days=app_settings.console_stalled_days, hours=1)
+    rows = rows_by_pseudonym(session_factory, questionnaires, app_settings, now=later)
+    assert rows[pseudonyms[invited]].status == "stalled"
+    assert rows[pseudonyms[started]].status == "stalled"
+    assert "stalled" in rows[pseudonyms[started]].flags
+    assert rows[pseudonyms[completed]].status == "completed"  # done is never stalled
+
+
+def test_no_network_and_misunderstanding_flags(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    alone = new_conversation(session_factory, "behovsvurdering")
+    confused = complete_who5(service, session_factory, HIGH)
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, alone)
+        assert conversation is not None
+        response = repo.open_response(session, conversation, "1.0.0")
+        repo.add_answer(session, response, Answer(
+            link_id="bv-netvaerk", item_type="boolean", value_boolean=False, display="Nej",
+            input_kind="button", literacy_level="standard", wording_shown="Har du nogen ...",
+        ))  # fmt: skip
+        other = session.get(Conversation, confused)
+        assert other is not None
+        repo.add_alert(session, other, rule_id="difficulty:who5-2", level="yellow", urgent=False,
+                       message="Patient had difficulty answering item who5-2.")  # fmt: skip
+    p_alone = assign(session_factory, alone, None)[1]
+    p_confused = assign(session_factory, confused, None)[1]
+    rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
+    assert rows[p_alone].flags == ("no_network",)
+    assert rows[p_confused].flags == ("misunderstanding",)
+    assert rows[p_confused].colour == "yellow"  # the difficulty alert is yellow
+
+
+def test_filters_and_review_state(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    low = complete_who5(service, session_factory, LOW)
+    high = complete_who5(service, session_factory, HIGH)
+    p_low = assign(session_factory, low, staff.team_a, responsible_id=staff.nurse_id)[1]
+    p_high = assign(session_factory, high, staff.team_b)[1]
+    me = StaffView(id=staff.nurse_id, email=staff.nurse, role="coordinator",
+                   team_ids=frozenset({staff.team_a}))  # fmt: skip
+    with session_scope(session_factory) as session:
+        rows = build_rows(session, admin_view(), questionnaires, app_settings)
+    by = {row.pseudonym: row for row in rows}
+    assert [r.pseudonym for r in apply(rows, Filters(colour="red"), me)] == [p_low]
+    assert [r.pseudonym for r in apply(rows, Filters(team_id=staff.team_b), me)] == [p_high]
+    assert [r.pseudonym for r in apply(rows, Filters(mine=True), me)] == [p_low]
+    assert [r.pseudonym for r in apply(rows, Filters(status="completed"), me)] == [p_low, p_high]
+    assert by[p_low].needs_review and by[p_low].responsible_email == staff.nurse
+
+    login(client, staff.nurse)
+    page = client.get("/console/worklist?colour=green").text
+    assert ROW.findall(page) == []  # the green patient is in team B
+    page = client.get("/console/worklist?mine=1").text
+    assert ROW.findall(page) == [p_low]
+    assert "?mine=1&amp;review=1" in client.get("/console/worklist").text  # my open alerts
+
+
+def test_severity_direction(questionnaires: dict[str, Questionnaire]) -> None:
+    who5 = questionnaires["who5"].scoring[0]
+    assert severity(who5, 0) == 1.0 and severity(who5, 100) == 0.0
+    phq9 = questionnaires["phq9"].scoring[0]
+    assert severity(phq9, phq9.max) == 1.0 and severity(phq9, 0) == 0.0
