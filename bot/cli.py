@@ -87,10 +87,15 @@ def create_web_invite(
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from bot.channels.telegram import config_problem
     from bot.engine import EngineClient, EngineError, ensure_model, wait_until_loaded
     from bot.web import create_app
 
     started = time.monotonic()
+    problem = config_problem(settings)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if settings.manage_rasa:
         if not settings.rasa_python.exists():
             print(
@@ -260,7 +265,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             patient_id=patient.id if patient is not None else None,
         )
         # Each exported patient's "who has seen my data" list shows this export.
-        exported = {e["resource"]["subject"]["identifier"]["value"] for e in bundle["entry"]}
+        exported = {e["resource"]["subject"]["identifier"]["value"] for e in bundle.get("entry", [])}
         for pseudonym in sorted(exported):
             row = repo.patient_by_pseudonym(session, pseudonym)
             repo.audit(
@@ -353,7 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as error:  # a setting with a value it cannot have
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     _setup_logging(settings)
     try:
         result: int = args.handler(args, settings)

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Texts
@@ -35,7 +34,7 @@ from bot.questionnaire.scoring import AlertHit, evaluate_alerts, item_alerts, sc
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.db import session_scope
-from bot.storage.models import Answer, Conversation, Message, Patient, Response, utcnow
+from bot.storage.models import Answer, Conversation, Patient, Response, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +336,8 @@ class ConversationService:
         """The current item, presented for the patient's level (or `finished`)."""
         with session_scope(self.session_factory) as session:
             conversation, patient = self._load(session, conversation_id)
+            if patient.consent != "given":
+                return Outcome()
             questionnaire, _response, answers, current = self._state(session, conversation)
             if current is None:
                 return Outcome(finished=True)
@@ -476,6 +477,9 @@ class ConversationService:
         """Interpret and store one answer to the current item. `finished` when nothing is left."""
         with session_scope(self.session_factory) as session:
             conversation, patient = self._load(session, inbound.conversation_id)
+            if patient.consent != "given":
+                # Nothing is stored as an answer before consent, whatever arrives.
+                return self._consent(session, conversation, patient, inbound)
             questionnaire, response, _answers, current = self._state(session, conversation)
             if current is None:
                 return Outcome(finished=True)
@@ -485,8 +489,8 @@ class ConversationService:
                     [
                         Reply(
                             self._(
-                                "You have already answered that question. To change an answer, "
-                                "write “change my answer”."
+                                "That button belongs to another question. Please answer the "
+                                "question below. To change an answer, write “change my answer”."
                             )
                         )
                     ]
@@ -546,7 +550,7 @@ class ConversationService:
                 and rules_for(patient.literacy_level).confirm_typed_answers
             ):
                 # Guided level: a typed answer is said back and counts only after "ja".
-                return self._ask_to_confirm(conversation, current, reading, inbound)
+                return self._ask_to_confirm(session, conversation, current, reading, inbound)
             if reading.status == "match":
                 kind = "button" if reading.reason == "payload" else "text"
                 hits = self._store(
@@ -564,7 +568,7 @@ class ConversationService:
                     session, conversation, questionnaire, response, signals, hits
                 )
             if reading.status == "unsure":
-                return self._ask_to_confirm(conversation, current, reading, inbound)
+                return self._ask_to_confirm(session, conversation, current, reading, inbound)
             return self._not_understood(
                 session,
                 conversation,
@@ -656,12 +660,19 @@ class ConversationService:
             raw,
             input_kind="confirmed",
             interpretation=str(pending.get("reason", "")),
+            message_id=pending.get("message_id"),
         )
         return self._after_answer(session, conversation, questionnaire, response, [], hits)
 
     def _ask_to_confirm(
-        self, conversation: Conversation, item: Item, reading: Interpretation, inbound: Inbound
+        self,
+        session: Session,
+        conversation: Conversation,
+        item: Item,
+        reading: Interpretation,
+        inbound: Inbound,
     ) -> Outcome:
+        inbound_message_id = repo.last_inbound_id(session, conversation.id)
         if len(reading.candidates) > 1:
             buttons = tuple(
                 Button(option.display, answer_payload(item.link_id, option.code))
@@ -678,6 +689,7 @@ class ConversationService:
                 else str(reading.value)
             )
         conversation.pending = {
+            "message_id": inbound_message_id,
             "link_id": item.link_id,
             "code": code,
             "value": reading.value,
@@ -777,14 +789,11 @@ class ConversationService:
         input_kind: str,
         skipped: bool = False,
         interpretation: str | None = None,
+        message_id: int | None = None,
     ) -> list[AlertHit]:
         level = patient.literacy_level
-        inbound_message = session.scalar(
-            select(Message)
-            .where(Message.conversation_id == conversation.id, Message.direction == "in")
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
+        if message_id is None:
+            message_id = repo.last_inbound_id(session, conversation.id)
         answer = Answer(
             link_id=item.link_id,
             item_type=item.type,
@@ -807,7 +816,7 @@ class ConversationService:
                     else f"variant:{level}"
                 ),
             },
-            message_id=inbound_message.id if inbound_message else None,
+            message_id=message_id,
         )
         value = AnswerValue(skipped=True)
         if reading is not None and not skipped:

@@ -43,33 +43,37 @@ def parse_rest_answer(body: Any) -> list[EngineReply]:
     """Turn Rasa's REST answer into replies; raise EngineError if it is not usable."""
     if not isinstance(body, list) or not body:
         raise EngineError("the engine gave an empty answer (an action may have failed)")
-    replies: list[EngineReply] = []
-    for message in body:
-        if not isinstance(message, dict):
-            raise EngineError("the engine gave a malformed answer")
-        custom = message.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("reply"), dict):
-            reply = custom["reply"]
-            buttons = tuple(
-                (str(b["title"]), str(b["payload"])) for b in reply.get("buttons") or []
-            )
-            replies.append(
-                EngineReply(
-                    text=str(reply.get("text") or ""),
-                    buttons=buttons,
-                    link_id=reply.get("link_id"),
-                    meta=reply.get("meta"),
-                )
-            )
-        elif message.get("text"):
-            buttons = tuple(
-                (str(b.get("title", "")), str(b.get("payload", "")))
-                for b in message.get("buttons") or []
-            )
-            replies.append(EngineReply(text=str(message["text"]), buttons=buttons))
+    try:
+        replies = [reply for message in body if (reply := _reply(message)) is not None]
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise EngineError(
+            f"the engine gave a malformed answer ({error.__class__.__name__})"
+        ) from error
     if not replies:
         raise EngineError("the engine answer held no messages")
     return replies
+
+
+def _reply(message: Any) -> EngineReply | None:
+    if not isinstance(message, dict):
+        raise EngineError("the engine gave a malformed answer")
+    custom = message.get("custom")
+    if isinstance(custom, dict) and isinstance(custom.get("reply"), dict):
+        reply = custom["reply"]
+        buttons = tuple((str(b["title"]), str(b["payload"])) for b in reply.get("buttons") or [])
+        return EngineReply(
+            text=str(reply.get("text") or ""),
+            buttons=buttons,
+            link_id=reply.get("link_id"),
+            meta=reply.get("meta"),
+        )
+    if message.get("text"):
+        buttons = tuple(
+            (str(b.get("title", "")), str(b.get("payload", "")))
+            for b in message.get("buttons") or []
+        )
+        return EngineReply(text=str(message["text"]), buttons=buttons)
+    return None
 
 
 class EngineClient:

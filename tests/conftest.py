@@ -51,22 +51,58 @@ def texts() -> Texts:
     return Texts(PROJECT_ROOT / "locales", "da")
 
 
+_template: dict[str, str] = {}
+
+
+def _admin_engine() -> Engine:
+    return create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _template_database() -> str:
+    """A migrated database made once per test session; each test gets a copy of it (copying
+    is much faster than migrating a new database every time)."""
+    if "name" not in _template:
+        name = f"bot_template_{uuid.uuid4().hex[:12]}"
+        admin = _admin_engine()
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as error:  # a clear failure, not a silent skip: CI has PostgreSQL
+            raise RuntimeError(f"PostgreSQL is needed at {POSTGRES_ADMIN_URL}: {error}") from error
+        finally:
+            admin.dispose()
+        engine = make_engine(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        migrate(engine)
+        engine.dispose()
+        _template["name"] = name
+    return _template["name"]
+
+
 def _postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    template = _template_database()
     name = f"bot_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # a clear failure, not a silent skip: CI has PostgreSQL
-        admin.dispose()
-        raise RuntimeError(f"PostgreSQL is needed at {POSTGRES_ADMIN_URL}: {error}") from error
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
         yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_template() -> Iterator[None]:
+    yield
+    if "name" in _template:
+        admin = _admin_engine()
+        with admin.connect() as connection:
+            connection.execute(
+                text(f'DROP DATABASE IF EXISTS "{_template.pop("name")}" WITH (FORCE)')
+            )
         admin.dispose()
 
 

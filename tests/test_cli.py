@@ -139,11 +139,6 @@ def test_export_needs_a_known_format(var_dir: Path) -> None:
     assert stopped.value.code == 2
 
 
-@pytest.mark.xfail(
-    reason="BUG: bot/export/fhir.py bundle() writes \"entry\": [] for an empty export; FHIR "
-    "JSON forbids empty arrays (leave the element out)",
-    strict=True,
-)
 def test_export_empty_bundle_has_no_empty_array(
     var_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

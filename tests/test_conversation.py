@@ -148,11 +148,6 @@ def test_consent_declined_then_asked_again_on_start(
     assert conversation_row(session_factory, cid).status == "active"
 
 
-@pytest.mark.xfail(
-    reason="BUG: ConversationService.answer() never checks consent; a button answer from a "
-    "patient who has not consented (or declined) is stored",
-    strict=True,
-)
 def test_no_answer_is_stored_without_consent(
     service: ConversationService, session_factory: sessionmaker[Session]
 ) -> None:
@@ -627,8 +622,8 @@ def _stale_button_stores_nothing(
 
     outcome = press(service, session_factory, cid, "who5-1", "0")
     assert [r.text for r in outcome.replies] == [texts._(
-        "You have already answered that question. To change an answer, "
-        "write “change my answer”.")]
+        "That button belongs to another question. Please answer the question below. "
+        "To change an answer, write “change my answer”.")]
     rows = answers(session_factory, cid)
     assert [(a.link_id, a.code, a.superseded_at) for a in rows] == [("who5-1", "5", None)]
 

@@ -88,11 +88,6 @@ def test_unusable_answers_raise_engine_error(body: Any) -> None:
         parse_rest_answer(body)
 
 
-@pytest.mark.xfail(
-    reason="BUG: bot/engine.py parse_rest_answer lets KeyError/TypeError/AttributeError "
-    "escape for malformed buttons instead of raising EngineError",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "body",
     [

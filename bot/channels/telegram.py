@@ -580,6 +580,7 @@ class TelegramChannel:
         live_keyboard: int | None = None,
     ) -> None:
         reachable = True
+        external_id = f"tg:{update.update_id}"
         typing: asyncio.Task[None] | None = None
         try:
             await self._api(chat_id, bot.send_chat_action(chat_id, ChatAction.TYPING))
@@ -592,8 +593,12 @@ class TelegramChannel:
                 channel="telegram",
                 text=text,
                 payload=payload,
-                external_id=f"tg:{update.update_id}",
+                external_id=external_id,
             )
+            if not replies:
+                # A redelivered update (Telegram saw no answer: the app may have stopped before
+                # replying). It is not handled twice; what was replied is sent again.
+                replies = await asyncio.to_thread(self._replies_to, conversation_id, external_id)
         except BadInput:
             log.info("Telegram: a turn was refused as bad input (conversation %s)", conversation_id)
             return
@@ -745,12 +750,47 @@ class TelegramChannel:
                 return
             if row.blocked_at is None:
                 row.blocked_at = utcnow()
+                log.warning(
+                    "Telegram cannot deliver to the chat of conversation %s (%s); not retried",
+                    row.conversation_id,
+                    reason,
+                )
             row.blocked_reason = reason
-            log.warning(
-                "Telegram cannot deliver to the chat of conversation %s (%s); not retried",
-                row.conversation_id,
-                reason,
+
+    def _replies_to(self, conversation_id: str, external_id: str) -> list[OutboundMessage]:
+        """The stored replies to an inbound message; an apology if it got none (the app
+        stopped between storing it and replying)."""
+        with session_scope(self.session_factory) as session:
+            inbound = repo.message_with_external_id(session, conversation_id, external_id)
+            if inbound is None:
+                return []
+            replies: list[OutboundMessage] = []
+            for message in repo.transcript(session, conversation_id):
+                if message.id <= inbound.id:
+                    continue
+                if message.direction == "in":
+                    break
+                if message.direction != "out" or message.kind == "event":
+                    continue
+                replies.append(
+                    OutboundMessage(
+                        message.text,
+                        tuple(message.buttons or ()),
+                        message.link_id,
+                        dict(message.meta or {}),
+                        message.id,
+                    )
+                )
+        if replies:
+            return replies
+        return [
+            OutboundMessage(
+                self._(
+                    "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+                    "Please try again in a moment."
+                )
             )
+        ]
 
     def _payload_for(self, conversation_id: str, data: str) -> str | None:
         if not data.startswith(_HASHED):

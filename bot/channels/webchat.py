@@ -15,7 +15,7 @@ from bot import speech
 from bot.chat import BadInput, ChatHandler, OutboundMessage, message_json
 from bot.storage import repo
 from bot.storage.db import session_scope
-from bot.storage.models import Message
+from bot.storage.models import Message, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,16 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _conversation_id(
-    request: Request, token: str, *, create: bool
-) -> tuple[str | None, int | None]:
+def _conversation_id(request: Request, token: str) -> tuple[str | None, int | None]:
+    """The conversation a web chat link opens, or (None, None) for an unknown link and for an
+    expired link that was never used (a link in use keeps working)."""
     factory = request.app.state.session_factory
     with session_scope(factory) as session:
         invitation = repo.invitation_by_token(session, token)
         if invitation is None or invitation.channel != "web":
+            return None, None
+        expired = invitation.expires_at is not None and invitation.expires_at < utcnow()
+        if expired and invitation.used_at is None:
             return None, None
         conversation = repo.conversation_for_invitation(session, invitation)
         return conversation.id, invitation.patient_id
@@ -46,9 +49,7 @@ def _conversation_id(
 
 async def chat_page(request: Request) -> Response:
     token = request.path_params["token"]
-    conversation_id, _patient = await asyncio.to_thread(
-        _conversation_id, request, token, create=True
-    )
+    conversation_id, _patient = await asyncio.to_thread(_conversation_id, request, token)
     if conversation_id is None:
         page = _templates.get_template("not_found.html").render(
             texts=request.app.state.texts,
@@ -59,6 +60,7 @@ async def chat_page(request: Request) -> Response:
         texts=request.app.state.texts,
         api_url=f"/api/chat/{token}/messages",
         emergency=request.app.state.settings.crisis.emergency,
+        max_chars=request.app.state.settings.max_message_chars,
     )
     return HTMLResponse(page)
 
@@ -101,9 +103,7 @@ def _transcript(
 
 async def get_messages(request: Request) -> Response:
     token = request.path_params["token"]
-    conversation_id, patient_id = await asyncio.to_thread(
-        _conversation_id, request, token, create=True
-    )
+    conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
     if conversation_id is None or patient_id is None:
         return error(404, "unknown chat link")
     messages = await asyncio.to_thread(_transcript, request, conversation_id, patient_id, token)
@@ -132,9 +132,7 @@ async def post_message(request: Request) -> Response:
     settings = request.app.state.settings
     if text is not None and len(text) > settings.max_message_chars:
         return error(413, f"message longer than {settings.max_message_chars} characters")
-    conversation_id, _patient = await asyncio.to_thread(
-        _conversation_id, request, token, create=True
-    )
+    conversation_id, _patient = await asyncio.to_thread(_conversation_id, request, token)
     if conversation_id is None:
         return error(404, "unknown chat link")
     handler: ChatHandler = request.app.state.chat
@@ -153,7 +151,7 @@ async def messages_endpoint(request: Request) -> Response:
 
 def _spoken_text(request: Request, token: str, message_id: int) -> str | None:
     """The text of a bot message of this link's conversation that is to be read aloud."""
-    conversation_id, _patient = _conversation_id(request, token, create=True)
+    conversation_id, _patient = _conversation_id(request, token)
     if conversation_id is None or not 0 < message_id <= MAX_MESSAGE_ID:
         return None
     with session_scope(request.app.state.session_factory) as session:

@@ -375,15 +375,17 @@ def score_observations(
 
 def bundle(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """A ``collection`` Bundle of resources; each fullUrl is ``full_url`` of the resource."""
-    return {
+    result: dict[str, Any] = {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "type": "collection",
         "timestamp": _iso(datetime.now(UTC)),
-        "entry": [
-            {"fullUrl": full_url(r["resourceType"], r["id"]), "resource": r} for r in entries
-        ],
     }
+    if entries:  # FHIR JSON has no empty arrays: an empty export leaves `entry` out
+        result["entry"] = [
+            {"fullUrl": full_url(r["resourceType"], r["id"]), "resource": r} for r in entries
+        ]
+    return result
 
 
 def export_bundle(

@@ -158,6 +158,16 @@ def last_outbound(session: Session, conversation_id: str) -> Message | None:
     )
 
 
+def last_inbound_id(session: Session, conversation_id: str) -> int | None:
+    """The newest message from the patient (the one being answered now)."""
+    return session.scalar(
+        select(Message.id)
+        .where(Message.conversation_id == conversation_id, Message.direction == "in")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
 def last_presented_link_id(session: Session, conversation_id: str) -> str | None:
     """The item of the last question the patient was actually sent (stored in the transcript)."""
     return session.scalar(

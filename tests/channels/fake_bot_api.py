@@ -63,8 +63,7 @@ class FakeBotApi:
         self._update_ids = itertools.count(5000)
         self._message_ids = itertools.count(100)
         self._cond = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # ------------------------------------------------------------------ lifecycle
@@ -292,6 +291,13 @@ class FakeBotApi:
             do_POST = _handle
 
         return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away mid-long-poll (the app stopping) is not news
 
 
 def _parse_body(content_type: str, raw: bytes) -> dict[str, str]:

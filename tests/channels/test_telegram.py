@@ -240,6 +240,17 @@ class ScriptedEngine:
             ]
         if message == "lang tekst":
             return [EngineReply("Dette er en meget lang tekst. " * 200)]  # 6000 characters
+        if message == "to tastaturer":  # like the literacy screen: a skip button, then a question
+            return [
+                EngineReply("Du kan springe over.", buttons=(("Spring over", "/skip"),)),
+                EngineReply(
+                    "Spørgsmål 2",
+                    buttons=(("A", '/inform{"code":"a","link_id":"q2"}'), ("B", "/deny")),
+                    link_id="q2",
+                ),
+            ]
+        if message.startswith("/inform"):
+            return [EngineReply("Næste spørgsmål", buttons=(("Slut", "/stop"),), link_id="q3")]
         return [EngineReply(f"Modtaget ({len(self.received)})")]
 
     async def close(self) -> None:
@@ -416,7 +427,7 @@ async def test_deep_link_buttons_and_old_keyboards(rig: Rig, texts: Texts) -> No
 
     await act(user.press, "Lang kode")
     assert rig.engine.received[-1] == LONG_PAYLOAD  # the hash mapped back to the payload
-    assert user.keyboards() == []  # no live keyboard left
+    assert [m["text"] for m in user.keyboards()] == ["Næste spørgsmål"]  # only the new one
 
     with session_scope(rig.session_factory) as session:
         inbound = [m for m in repo.transcript(session, row.conversation_id) if m.direction == "in"]
@@ -459,10 +470,34 @@ async def test_a_redelivered_update_is_handled_once(rig: Rig) -> None:
     user = rig.user(5201)
     await act(user.command, "start", await rig.invite())
     update = user.message_update("hej igen")
-    await act(user.send_update, update)
-    await act(user.send_update, update, sends=0)
+    first = [m["text"] for m in await act(user.send_update, update)]
+    messages = rig.count(Message)
+    # Delivered again (Telegram got no answer, e.g. the app stopped before replying): not
+    # handled twice, and the stored reply is sent again so that nothing is lost.
+    again = [m["text"] for m in await act(user.send_update, update)]
     assert rig.engine.received.count("hej igen") == 1
-    assert user.last == []
+    assert again == first and rig.count(Message) == messages
+
+
+async def test_a_message_stored_before_a_crash_gets_an_apology(rig: Rig, texts: Texts) -> None:
+    user = rig.user(5202)
+    await act(user.command, "start", await rig.invite())
+    update = user.message_update("det meste af tiden")
+    row = rig.chat_row(5202)
+    assert row is not None
+    with session_scope(rig.session_factory) as session:  # stored, then the app stopped
+        conversation = repo.get_conversation(session, row.conversation_id)
+        assert conversation is not None
+        repo.add_message(
+            session, conversation, direction="in", channel="telegram", text="det meste af tiden",
+            external_id=f"tg:{update['update_id']}",
+        )  # fmt: skip
+    await act(user.send_update, update)
+    assert "det meste af tiden" not in rig.engine.received
+    assert user.text == texts._(
+        "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+        "Please try again in a moment."
+    )
 
 
 async def test_a_blocked_chat_is_recorded_and_not_retried(rig: Rig) -> None:
@@ -569,3 +604,25 @@ async def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path, te
     channel = tg.TelegramChannel(settings, factory, chat, texts)
     with pytest.raises(RuntimeError, match="TELEGRAM_WEBHOOK_SECRET is required"):
         await channel.start()
+
+
+async def test_several_keyboards_in_one_turn_stay_usable(rig: Rig, texts: Texts) -> None:
+    user = rig.user(5501)
+    await act(user.command, "start", await rig.invite())
+    await act(user.say, "to tastaturer", sends=2)
+    skip, question = user.keyboards()
+    assert (skip["text"], question["text"]) == ("Du kan springe over.", "Spørgsmål 2")
+    stale = user.button_update("Spring over", skip)  # pressed later, after the turn moved on
+    await act(user.press, "A")
+    assert rig.engine.received[-1] == '/inform{"code":"a","link_id":"q2"}'
+    # Both keyboards of that turn are gone; only the new question's is left.
+    assert [m["text"] for m in user.keyboards()] == ["Næste spørgsmål"]
+    received = len(rig.engine.received)
+    await act(user.send_update, stale, sends=0)
+    assert len(rig.engine.received) == received
+    answers = rig.api.calls_to("answerCallbackQuery")
+    assert answers[-1].params.get("text") == texts._("You have already answered this.")
+    # The skip button of a turn works too (it is the first keyboard of that turn).
+    await act(user.say, "to tastaturer", sends=2)
+    await act(user.press, "Spring over")
+    assert rig.engine.received[-1] == "/skip"

@@ -33,7 +33,9 @@ def fast_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from bot.console import auth
 
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture

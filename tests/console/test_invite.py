@@ -1,0 +1,133 @@
+"""Inviting a patient from the console: pseudonymous patient, profile, links and QR code."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
+
+from bot.storage.console_models import PatientProfile
+from bot.storage.db import session_scope
+from bot.storage.models import AuditEvent, Invitation, Patient
+from tests.console.conftest import Staff, login, post
+
+LINK = re.compile(r'<p class="link-box" id="web-link">([^<]+)</p>')
+
+
+def invite(client: TestClient, **fields: str) -> object:
+    return post(client, "/console/invite", fields, page="/console/invite")
+
+
+def test_invite_creates_a_pseudonymous_patient_with_link_and_qr(
+    client: TestClient, staff: Staff, session_factory: sessionmaker[Session]
+) -> None:
+    login(client, staff.nurse)
+    answer = invite(client, questionnaire="who5", team=str(staff.team_a), label="Stue 4",
+                    age_band="60-69", sex="female", site="Aarhus")  # fmt: skip
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    page = answer.text  # type: ignore[attr-defined]
+    link = LINK.search(page)
+    assert link
+    with session_scope(session_factory) as session:
+        patient = session.scalar(select(Patient))
+        assert patient is not None and patient.label == "Stue 4"
+        invitation = session.scalar(select(Invitation))
+        assert invitation is not None and invitation.channel == "web"
+        profile = session.get(PatientProfile, patient.id)
+        assert profile is not None
+        assert (profile.team_id, profile.responsible_user_id) == (staff.team_a, staff.nurse_id)
+        assert (profile.age_band, profile.sex, profile.site) == ("60-69", "female", "Aarhus")
+        audit = session.scalars(select(AuditEvent.action).where(
+            AuditEvent.patient_id == patient.id)).all()  # fmt: skip
+        pseudonym, token = patient.pseudonym, invitation.token
+    assert link.group(1) == f"http://127.0.0.1:8000/chat/{token}"
+    assert pseudonym in page
+    assert '<svg class="qr"' in page and "<title id=" in page  # inline, with a text alternative
+    assert "telegram-link" not in page  # Telegram is not configured
+    assert audit == ["patient.invite"]
+    assert client.get(f"/chat/{token}").status_code == 200  # the link works
+
+
+def test_telegram_link_is_shown_when_the_channel_gives_one(
+    client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels import telegram
+
+    calls = []
+
+    async def fake_link(settings: object, factory: object, patient_id: int, qid: str) -> str:
+        calls.append((patient_id, qid))
+        return "https://t.me/test_bot?start=abc123"
+
+    monkeypatch.setattr(telegram, "telegram_invite_link", fake_link)
+    login(client, staff.nurse)
+    answer = invite(client, questionnaire="who5", team=str(staff.team_a))
+    page = html.unescape(answer.text)  # type: ignore[attr-defined]
+    assert "https://t.me/test_bot?start=abc123" in page
+    assert page.count('<svg class="qr"') == 2
+    assert len(calls) == 1 and calls[0][1] == "who5"
+
+
+def test_telegram_failure_shows_only_the_web_link(
+    client: TestClient, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels import telegram
+
+    async def broken(*args: object) -> str:
+        raise RuntimeError("Bot API unreachable")
+
+    monkeypatch.setattr(telegram, "telegram_invite_link", broken)
+    login(client, staff.nurse)
+    answer = invite(client, questionnaire="who5", team=str(staff.team_a))
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    assert LINK.search(answer.text)  # type: ignore[attr-defined]
+    assert "telegram-link" not in answer.text  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"label": "010203-1234"}, "CPR"),
+        ({"label": "0102031234"}, "CPR"),
+        ({"age_band": "7-9"}, "aldersgruppe"),
+        ({"team": "team-b"}, "Vælg et team"),
+        ({"questionnaire": "nope"}, "Vælg et spørgeskema"),
+    ],
+)
+def test_invite_form_is_checked(
+    client: TestClient,
+    staff: Staff,
+    session_factory: sessionmaker[Session],
+    fields: dict[str, str],
+    message: str,
+) -> None:
+    login(client, staff.nurse)
+    data = {"questionnaire": "who5", "team": str(staff.team_a), **fields}
+    if data["team"] == "team-b":
+        data["team"] = str(staff.team_b)  # not the nurse's team
+    answer = invite(client, **data)
+    assert answer.status_code == 400  # type: ignore[attr-defined]
+    assert message in html.unescape(answer.text)  # type: ignore[attr-defined]
+    with session_scope(session_factory) as session:
+        assert session.scalars(select(Patient)).all() == []
+
+
+def test_invite_again_for_another_questionnaire(
+    client: TestClient, staff: Staff, session_factory: sessionmaker[Session]
+) -> None:
+    login(client, staff.nurse)
+    invite(client, questionnaire="who5", team=str(staff.team_a))
+    with session_scope(session_factory) as session:
+        patient = session.scalar(select(Patient))
+        assert patient is not None
+        pseudonym = patient.pseudonym
+    answer = post(client, f"/console/patients/{pseudonym}/invite", {"questionnaire": "phq9"},
+                  page=f"/console/patients/{pseudonym}")  # fmt: skip
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    with session_scope(session_factory) as session:
+        assert sorted(i.questionnaire_id for i in session.scalars(select(Invitation))) == [
+            "phq9", "who5"]  # fmt: skip

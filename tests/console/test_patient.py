@@ -1,0 +1,148 @@
+"""The patient page: transcript beside the answers, scores, bands, triage, levels, superseded
+answers; all patient text escaped; Danish by default, English on request."""
+
+from __future__ import annotations
+
+import html
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
+
+from bot.conversation import ConversationService
+from bot.storage import repo
+from bot.storage.db import session_scope
+from bot.storage.models import Answer, Conversation, Message, Patient, Response
+from tests.console.conftest import Staff, assign, complete_who5, login
+from tests.helpers import store_inbound
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def test_patient_page_shows_transcript_answers_and_scores(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+) -> None:
+    cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
+    store_inbound(session_factory, cid, "Tak for i dag")
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None
+        repo.add_event(session, conversation, "signal", signal="explain")
+        repo.add_event(session, conversation, "level", level="plain", previous="standard",
+                       reason="conversation: asked what something means")  # fmt: skip
+        response = session.scalar(select(Response).where(Response.conversation_id == cid))
+        assert response is not None
+        # A corrected answer: the first one is kept as superseded.
+        repo.add_answer(session, response, Answer(
+            link_id="who5-1", item_type="choice", code="2",
+            display="Lidt mindre end halvdelen af tiden", score=2, input_kind="text",
+            raw_text="lidt under halvdelen", interpretation="synonym", literacy_level="plain",
+            wording_shown="I de sidste 2 uger har jeg været glad og i godt humør",
+        ))  # fmt: skip
+    _pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    login(client, staff.nurse)
+    answer = client.get(f"/console/patients/{pseudonym}")
+    assert answer.status_code == 200
+    page = answer.text
+    text = html.unescape(page)
+
+    # Both sides of the transcript, with Danish dates.
+    assert "I de sidste 2 uger har jeg været glad og i godt humør" in text  # the bot
+    assert "Tak for i dag" in text  # the patient, typed
+    assert "[Lidt af tiden]" in text and "trykkede på en knap" in text  # a button press
+    assert "Niveau skiftet til: Enkelt sprog" in text  # the level change
+    assert "asked what something means" in text  # the clarification signal
+    with session_scope(session_factory) as session:
+        first = session.scalars(
+            select(Message).where(Message.conversation_id == cid).order_by(Message.id)
+        ).first()
+        assert first is not None
+        danish = format_datetime(first.created_at, "medium",
+                                 tzinfo=ZoneInfo("Europe/Copenhagen"), locale="da")  # fmt: skip
+    assert danish in text
+
+    # Answers with points, level and wording; the score with band and triage.
+    assert "WHO-5 Trivselsindeks (0–100)" in text
+    assert "Stor risiko" in text
+    assert "badge red" in page
+    assert "Lidt mindre end halvdelen af tiden" in text and "lidt under halvdelen" in text
+    assert "Erstattet" in text  # the superseded first answer to item 1
+    assert 'class="superseded"' in page
+    assert "Enkelt sprog" in text
+
+
+def test_patient_text_is_escaped(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+) -> None:
+    cid = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])
+    store_inbound(session_factory, cid, HOSTILE)
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None
+        session.get(Patient, conversation.patient_id).label = '<img src=x onerror="alert(2)">'  # type: ignore[union-attr]
+    _pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    login(client, staff.nurse)
+    for path in (f"/console/patients/{pseudonym}", "/console/worklist"):
+        page = client.get(path).text
+        assert HOSTILE not in page
+        assert "<img src=x" not in page
+        assert "onerror=" not in page.replace("onerror=&#34;", "").replace("onerror=&quot;", "")
+    page = client.get(f"/console/patients/{pseudonym}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # A review note is hostile input too.
+    from tests.console.conftest import post
+
+    post(client, f"/console/patients/{pseudonym}/review", {"note": HOSTILE})
+    page = client.get(f"/console/patients/{pseudonym}").text
+    assert HOSTILE not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+
+
+def test_english_on_request(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+) -> None:
+    cid = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])
+    _pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    login(client, staff.nurse)
+    danish = client.get(f"/console/patients/{pseudonym}").text
+    assert '<html lang="da">' in danish and "Samtale" in danish
+    english = client.get(f"/console/patients/{pseudonym}?lang=en").text
+    assert '<html lang="en">' in english and "Transcript" in english and "Samtale" not in english
+    # The choice stays for the session.
+    assert '<html lang="en">' in client.get("/console/worklist").text
+    assert "Arbejdsliste" in client.get("/console/worklist?lang=da").text
+
+
+def test_user_language_setting(client: TestClient, staff: Staff) -> None:
+    from tests.console.conftest import post
+
+    login(client, staff.nurse)
+    answer = post(client, "/console/account", {"action": "language", "locale": "en"},
+                  page="/console/account")  # fmt: skip
+    assert answer.status_code == 303  # type: ignore[attr-defined]
+    assert "Worklist" in client.get("/console/worklist").text
+
+
+def test_patient_page_without_conversations(client: TestClient, staff: Staff) -> None:
+    from tests.console.conftest import post
+
+    login(client, staff.nurse)
+    token_page = client.get("/console/invite").text
+    assert "Team A" in token_page
+    answer = post(client, "/console/invite", {"questionnaire": "who5", "team": str(staff.team_a)},
+                  page="/console/invite")  # fmt: skip
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    pseudonym = html.unescape(answer.text).split("Patient ")[1].split(" ")[0]  # type: ignore[attr-defined]
+    page = client.get(f"/console/patients/{pseudonym}")
+    assert page.status_code == 200
+    assert "Patienten har ikke åbnet linket endnu." in html.unescape(page.text)

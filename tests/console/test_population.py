@@ -1,0 +1,109 @@
+"""Population view: completion, time to complete and scores by group, as inline SVG."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
+
+from bot.console import population
+from bot.console.access import Staff as StaffView
+from bot.console.charts import Segment, bar_chart, box_chart, stacked_chart
+from bot.conversation import ConversationService
+from bot.questionnaire.model import Questionnaire
+from bot.storage.db import session_scope
+from bot.storage.models import utcnow
+from tests.console.conftest import Staff, assign, complete_who5, login
+from tests.helpers import answer_all, new_conversation
+
+
+def test_report_by_literacy_level(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+) -> None:
+    standard_low = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
+    standard_high = complete_who5(service, session_factory, ["5", "5", "4", "5", "5"])
+    guided = complete_who5(service, session_factory, ["2", "2", "2", "2", "2"],
+                           literacy_level="guided")  # fmt: skip
+    guided_unfinished = new_conversation(session_factory, "who5", literacy_level="guided")
+    answer_all(service, session_factory, guided_unfinished, ["3"])
+    for cid in (standard_low, standard_high, guided, guided_unfinished):
+        assign(session_factory, cid, None, age_band="60-69", sex="female")
+    admin = StaffView(id=0, email="a@example.org", role="admin", team_ids=frozenset())
+    now = utcnow()
+    with session_scope(session_factory) as session:
+        report = population.report(
+            session, admin, questionnaires, questionnaire_id="who5", dimension="literacy",
+            start=now - timedelta(days=1), end=now + timedelta(days=1),
+        )  # fmt: skip
+    groups = {g.key: g for g in report.groups}
+    assert list(groups) == ["standard", "guided"]  # the levels' own order
+    assert (groups["standard"].invited, groups["standard"].completed) == (2, 2)
+    assert (groups["guided"].invited, groups["guided"].started, groups["guided"].completed) == (
+        2, 2, 1)  # fmt: skip
+    assert groups["guided"].completion_rate == 0.5
+    assert sorted(groups["standard"].scores) == [12.0, 96.0]
+    assert groups["standard"].triage == {"red": 1, "yellow": 0, "green": 1}
+    assert groups["guided"].triage == {"red": 0, "yellow": 1, "green": 0}
+    assert report.total.invited == 4 and report.total.completed == 3
+    assert groups["standard"].median_minutes is not None
+    # Nothing in another period.
+    with session_scope(session_factory) as session:
+        empty = population.report(
+            session, admin, questionnaires, questionnaire_id="who5", dimension="sex",
+            start=now + timedelta(days=2), end=now + timedelta(days=3),
+        )  # fmt: skip
+    assert empty.groups == [] and empty.total.invited == 0
+
+
+def test_population_page_has_charts_and_tables(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+) -> None:
+    for codes, sex in ((["1", "0", "1", "1", "0"], "female"), (["5", "5", "4", "5", "5"], "male")):
+        cid = complete_who5(service, session_factory, codes)
+        assign(session_factory, cid, staff.team_a, sex=sex, site="Aarhus <b>")
+    other = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])
+    assign(session_factory, other, staff.team_b, sex="other")
+    login(client, staff.nurse)
+    for by in population.DIMENSIONS:
+        page = client.get(f"/console/population?by={by}&questionnaire=who5")
+        assert page.status_code == 200, by
+        text = page.text
+        assert text.count('<svg class="chart"') == 4
+        assert 'role="img"' in text and "<title id=" in text and "<desc id=" in text
+        assert "<script" not in text and "style=" not in text
+        assert "Aarhus <b>" not in text  # escaped, also inside the SVG
+    text = html.unescape(client.get("/console/population?by=sex").text)
+    assert "Kvinde" in text and "Mand" in text
+    assert "Andet" not in text.split("<tbody>")[1]  # team B's patient is not counted
+    assert "2 inviteret, 2 gennemført" in text
+
+
+def test_charts_escape_and_scale() -> None:
+    bar = str(bar_chart("T<", "D&", [("<a>", 50.0, "50 %"), ("b", None, "–")], maximum=100))
+    assert "&lt;a&gt;" in bar and "<a>" not in bar and "T&lt;" in bar and "D&amp;" in bar
+    widths = [float(w) for w in re.findall(r'class="chart-bar"[^>]*width="([\d.]+)"', bar)]
+    assert widths == [210.0]  # half of the plot width
+    stacked = str(
+        stacked_chart("t", "d", [("g", [Segment("red", 1, "1"), Segment("green", 3, "3")], "")])
+    )
+    assert [
+        float(w)
+        for w in re.findall(r'chart-segment [a-z]+" x="[\d.]+" y="\d+" width="([\d.]+)"', stacked)
+    ] == [105.0, 315.0]
+    box = str(box_chart("t", "d", [("g", (0, 10, 20, 30, 100), "")], low=0, high=100,
+                        bands=[(0, 35, "red"), (36, 50, "yellow"), (51, 100, "green")]))  # fmt: skip
+    assert box.count("chart-band") == 3 and "chart-median" in box
+
+
+def test_five_numbers() -> None:
+    assert population.five_numbers([]) is None
+    assert population.five_numbers([4.0]) == (4.0, 4.0, 4.0, 4.0, 4.0)
+    assert population.five_numbers([1.0, 2.0, 3.0, 4.0, 5.0]) == (1.0, 2.0, 3.0, 4.0, 5.0)

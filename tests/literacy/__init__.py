@@ -1,0 +1,1 @@
+"""Tests of the patient-facing texts: readability (LIX) and spelling (hunspell)."""
