@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import re
+import traceback
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import timedelta
@@ -378,6 +379,11 @@ class TelegramChannel:
                 continue
             except TelegramError as error:
                 log.error("Telegram could not start: %s", error.message)
+            except asyncio.CancelledError:
+                await _shutdown(application)  # the app stops while still connecting
+                raise
+            except Exception:
+                log.exception("Telegram could not start")
             await _shutdown(application)
             return
 
@@ -434,11 +440,9 @@ class TelegramChannel:
         if self.webhook_mode and isinstance(update, Update):
             self._failed.add(update.update_id)
         error = context.error
-        log.error(
-            "Telegram update failed: %s",
-            error.__class__.__name__,
-            exc_info=(type(error), error, error.__traceback__) if error else None,
-        )
+        # The frames, not the message: an error's message may quote what the patient wrote.
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        log.error("Telegram update failed: %s\n%s", error.__class__.__name__, frames)
 
     # ------------------------------------------------------------------ updates
 
