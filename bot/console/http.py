@@ -131,6 +131,13 @@ class Ctx:
         value = self.form.get(name)
         return value.strip()[:limit] if isinstance(value, str) else ""
 
+    def secret(self, name: str, limit: int = 1024) -> str:
+        """A password field: exactly as typed (not stripped)."""
+        if self.form is None:
+            return ""
+        value = self.form.get(name)
+        return value[:limit] if isinstance(value, str) else ""
+
     def fields(self, name: str) -> list[str]:
         if self.form is None:
             return []

@@ -1,7 +1,7 @@
 """Population view: completion, time to complete and scores, by group, over a period.
 
-The unit is an invitation to one questionnaire created in the period (of the patients the
-user may see). Per group (literacy level, age band, sex or site):
+The unit is a patient invited to the questionnaire in the period (of the patients the user
+may see; several links to one questionnaire count once). Per group (literacy level, age band, sex or site):
 - invited, started (the patient wrote or pressed something) and completed; the completion
   rate is completed / invited;
 - time to complete: from the conversation's start to its completion, in minutes (median and
@@ -154,28 +154,33 @@ def report(
         ).tuples():
             answers[conversation_id].append(answer)
 
+    # One patient invited twice to the questionnaire (a web and a Telegram link) counts once,
+    # as far as the furthest of their conversations got.
+    per_patient: dict[int, tuple[Patient, PatientProfile | None, list[Conversation]]] = {}
+    for invitation, invited, invited_profile in invitations:
+        entry = per_patient.setdefault(invited.id, (invited, invited_profile, []))
+        conversation_of = conversations.get(invitation.id)
+        if conversation_of is not None:
+            entry[2].append(conversation_of)
+
     groups: dict[str, Group] = {}
     total = Group(key="total")
-    for invitation, patient, profile in invitations:
+    for patient, profile, patient_conversations in per_patient.values():
         key = _group_key(dimension, patient, profile)
         group = groups.setdefault(key, Group(key=key))
-        conversation: Conversation | None = conversations.get(invitation.id)
-        for target in (group, total):
-            target.invited += 1
-        if conversation is None:
-            continue
-        started = conversation.id in spoken
-        completed = conversation.status == "completed" and conversation.completed_at is not None
+        done = [c for c in patient_conversations if c.status == "completed" and c.completed_at]
+        started = bool(done) or any(c.id in spoken for c in patient_conversations)
+        conversation: Conversation | None = done[0] if done else None
         value = None
         band = None
-        if completed and questionnaire is not None and rule is not None:
+        if conversation is not None and questionnaire is not None and rule is not None:
             result = score_rule(questionnaire, rule, answers_from_rows(answers[conversation.id]))
             value, band = result.value, result.band
         for target in (group, total):
-            target.started += int(started or completed)
-            if completed:
+            target.invited += 1
+            target.started += int(started)
+            if conversation is not None and conversation.completed_at is not None:
                 target.completed += 1
-                assert conversation.completed_at is not None
                 minutes = (conversation.completed_at - conversation.started_at).total_seconds()
                 target.minutes.append(max(minutes, 0.0) / 60)
                 if value is not None:

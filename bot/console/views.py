@@ -30,6 +30,7 @@ from bot.console.charts import Segment, bar_chart, box_chart, stacked_chart
 from bot.console.http import Ctx, page, safe_next
 from bot.console.i18n import LANGUAGES
 from bot.console.qr import qr_svg
+from bot.conversation import SCREENING_ID
 from bot.export import fhir
 from bot.export.csv_export import export_csv
 from bot.storage import repo
@@ -96,6 +97,14 @@ async def _awaited(value: Any) -> Any:
     return await value
 
 
+def _invitable(ctx: Ctx) -> list[Any]:
+    """The questionnaires a patient can be invited to (not the opening literacy screen, which
+    the conversation asks by itself), by title."""
+    return sorted(
+        (q for q in ctx.questionnaires.values() if q.id != SCREENING_ID), key=lambda q: q.title
+    )
+
+
 def _web_link(ctx: Ctx, invitation: Invitation) -> str:
     return f"{ctx.settings.public_url}/chat/{invitation.token}"
 
@@ -116,7 +125,7 @@ def login(ctx: Ctx) -> Response:
             return ctx.redirect(next_path.removeprefix("/console"))
         return ctx.render("login.html", next=next_path, expired=ctx.query("expired") == "1")
     email = ctx.field("email", 254)
-    password = ctx.field("password", 1024) if ctx.form else ""
+    password = ctx.secret("password")
     ip = ctx.request.client.host if ctx.request.client else "unknown"
     with ctx.db() as session:
         result = authenticate(session, ctx.settings, email, password, ip)
@@ -196,7 +205,7 @@ def _invite_form(ctx: Ctx, session: Session, status: int = 200, **values: Any) -
     return ctx.render(
         "invite.html",
         status=status,
-        questionnaires=sorted(ctx.questionnaires.values(), key=lambda q: q.title),
+        questionnaires=_invitable(ctx),
         teams=teams,
         members=_members(session, [team.id for team in teams]),
         age_bands=AGE_BANDS,
@@ -218,7 +227,7 @@ def invite(ctx: Ctx) -> Response:
     }
     errors: list[str] = []
     questionnaire = ctx.questionnaires.get(values["questionnaire"])
-    if questionnaire is None:
+    if questionnaire is None or questionnaire.id == SCREENING_ID:
         errors.append(ctx.texts._("Choose a questionnaire."))
     if CPR_LIKE.search(values["label"]) or CPR_LIKE.search(values["site"]):
         errors.append(ctx.texts._("Do not write CPR numbers. Use a label without personal data."))
@@ -283,7 +292,7 @@ def invite_again(ctx: Ctx) -> Response:
     questionnaire = ctx.questionnaires.get(ctx.field("questionnaire", 64))
     with ctx.db() as session:
         patient = access.patient_for(session, ctx.user, ctx.request.path_params["pseudonym"])
-        if questionnaire is None:
+        if questionnaire is None or questionnaire.id == SCREENING_ID:
             return ctx.redirect(f"/patients/{patient.pseudonym}")
         invitation = repo.create_invitation(session, patient, questionnaire.id)
         ctx.audit(session, "patient.invite", patient_id=patient.id, detail=questionnaire.id)
@@ -316,7 +325,7 @@ def patient_view(ctx: Ctx) -> Response:
             teams=teams,
             members=members,
             web_links=web_links,
-            questionnaires=sorted(ctx.questionnaires.values(), key=lambda q: q.title),
+            questionnaires=_invitable(ctx),
             done=ctx.query("done"),
         )
 
@@ -548,7 +557,7 @@ def population_page(ctx: Ctx) -> Response:
         dimensions=population.DIMENSIONS,
         start_day=start_day,
         end_day=end_day,
-        questionnaires=sorted(ctx.questionnaires.values(), key=lambda q: q.title),
+        questionnaires=_invitable(ctx),
         selected=qid,
     )
 
@@ -710,7 +719,7 @@ def users(ctx: Ctx) -> Response:
                 user = create_user(
                     session,
                     ctx.field("email", 254),
-                    ctx.field("password", 1024),
+                    ctx.secret("password"),
                     role=ctx.field("role") or "coordinator",
                     teams=teams,
                 )
@@ -767,7 +776,7 @@ def user_update(ctx: Ctx) -> Response:
         user.teams = list(
             session.scalars(select(Team).where(Team.id.in_([t for t in wanted if t])))
         )
-        password = ctx.field("password", 1024)
+        password = ctx.secret("password")
         if password:
             try:
                 set_password(user, password)
@@ -826,11 +835,11 @@ def account(ctx: Ctx) -> Response:
                 ctx.session = ctx.session.with_lang(user.locale or ctx.settings.locale)
                 message = "language"
             else:
-                current = ctx.field("current", 1024)
-                new = ctx.field("new", 1024)
+                current = ctx.secret("current")
+                new = ctx.secret("new")
                 if not verify_password(user.password_hash, current):
                     error = ctx.texts._("The current password is wrong.")
-                elif new != ctx.field("repeat", 1024):
+                elif new != ctx.secret("repeat"):
                     error = ctx.texts._("The two new passwords are not the same.")
                 else:
                     try:

@@ -49,6 +49,7 @@ NO_NETWORK_ITEMS = frozenset({"bv-netvaerk"})
 NO_NETWORK_ALERTS = frozenset({"bv-no-network"})
 DIFFICULTY_PREFIX = "difficulty:"
 _RANK = {level: i for i, level in enumerate(TRIAGE_LEVELS)}
+_PROGRESS = {"invited": 0, "in_progress": 1, "completed": 2}
 
 
 @dataclass(frozen=True)
@@ -163,18 +164,27 @@ def _status(
     if (profile is not None and profile.withdrawn_at is not None) or patient.consent == "declined":
         return "withdrawn"
     by_invitation = {c.invitation_id: c for c in conversations if c.invitation_id is not None}
-    states: list[str] = []
+    # Invitations to one questionnaire are alternatives (e.g. a web link and a Telegram link):
+    # the questionnaire counts as far as the furthest of them got.
+    per_questionnaire: dict[str, str] = {}
+
+    def note(questionnaire_id: str, state: str) -> None:
+        before = per_questionnaire.get(questionnaire_id, "invited")
+        per_questionnaire[questionnaire_id] = max(before, state, key=_PROGRESS.__getitem__)
+
     for invitation in invitations:
         conversation = by_invitation.get(invitation.id)
         if conversation is None or not spoken.get(conversation.id):
-            states.append("invited")
+            note(invitation.questionnaire_id, "invited")
         elif conversation.status == "completed":
-            states.append("completed")
+            note(invitation.questionnaire_id, "completed")
         else:
-            states.append("in_progress")
+            note(invitation.questionnaire_id, "in_progress")
     for conversation in conversations:
         if conversation.invitation_id is None:
-            states.append("completed" if conversation.status == "completed" else "in_progress")
+            state = "completed" if conversation.status == "completed" else "in_progress"
+            note(conversation.questionnaire_id, state)
+    states = list(per_questionnaire.values())
     if states and all(state == "completed" for state in states):
         return "completed"
     status = "in_progress" if any(s != "invited" for s in states) else "invited"

@@ -66,8 +66,8 @@ def invitation_by_token(session: Session, token: str) -> Invitation | None:
     return session.scalar(select(Invitation).where(Invitation.token == token))
 
 
-def conversation_for_invitation(session: Session, invitation: Invitation) -> Conversation:
-    """The patient's conversation for this invitation, created on first use.
+def existing_conversation(session: Session, invitation: Invitation) -> Conversation | None:
+    """The conversation an invitation opens, if there is one already.
 
     Invitations of one patient to one questionnaire on different channels (web chat,
     Telegram) share one conversation, so the patient can change channel and continue at the
@@ -94,6 +94,13 @@ def conversation_for_invitation(session: Session, invitation: Invitation) -> Con
             made = invitation.created_at or utcnow()
             if conversation.completed_at <= made:
                 conversation = None
+    return conversation
+
+
+def conversation_for_invitation(session: Session, invitation: Invitation) -> Conversation:
+    """The patient's conversation for this invitation (see `existing_conversation`), created
+    on first use."""
+    conversation = existing_conversation(session, invitation)
     if conversation is None:
         conversation = Conversation(
             patient_id=invitation.patient_id,
@@ -372,15 +379,8 @@ def web_invitation_for(session: Session, conversation: Conversation) -> Invitati
     for invitation in candidates:
         if invitation.expires_at is not None and invitation.expires_at <= now:
             continue
-        if invitation.id == conversation.invitation_id or (
-            invitation.created_at >= conversation.started_at
-            and session.scalar(
-                select(func.count())
-                .select_from(Conversation)
-                .where(Conversation.invitation_id == invitation.id)
-            )
-            == 0
-        ):
+        opens = existing_conversation(session, invitation)
+        if opens is not None and opens.id == conversation.id:
             return invitation
     patient = session.get(Patient, conversation.patient_id)
     assert patient is not None

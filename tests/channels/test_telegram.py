@@ -146,6 +146,24 @@ def test_web_and_telegram_invitations_share_one_conversation(
         assert repo.conversation_for_invitation(session, link).id == first.id
 
 
+def test_an_unused_web_link_of_the_patient_is_offered_again(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The console makes a web and a Telegram link at once; the patient starts on Telegram:
+    the web link offered at consent is the one already made, not another one."""
+    with session_scope(session_factory) as session:
+        patient = repo.create_patient(session)
+        web = _invite(session, patient, "web")
+        telegram = _invite(session, patient, "telegram")
+        conversation = repo.conversation_for_invitation(session, telegram)
+        assert repo.web_invitation_for(session, conversation).id == web.id
+        web.expires_at = utcnow() - timedelta(seconds=1)  # an expired one is not offered
+        session.flush()
+        fresh = repo.web_invitation_for(session, conversation)
+        assert fresh.id != web.id and fresh.channel == "web"
+        assert repo.conversation_for_invitation(session, fresh).id == conversation.id
+
+
 def test_an_invitation_made_after_completion_starts_a_new_round(
     session_factory: sessionmaker[Session],
 ) -> None:

@@ -14,8 +14,9 @@ from bot.console.access import Staff as StaffView
 from bot.console.charts import Segment, bar_chart, box_chart, stacked_chart
 from bot.conversation import ConversationService
 from bot.questionnaire.model import Questionnaire
+from bot.storage import repo
 from bot.storage.db import session_scope
-from bot.storage.models import utcnow
+from bot.storage.models import Conversation, utcnow
 from tests.console.conftest import Staff, assign, complete_who5, login
 from tests.helpers import answer_all, new_conversation
 
@@ -33,6 +34,10 @@ def test_report_by_literacy_level(
     answer_all(service, session_factory, guided_unfinished, ["3"])
     for cid in (standard_low, standard_high, guided, guided_unfinished):
         assign(session_factory, cid, None, age_band="60-69", sex="female")
+    with session_scope(session_factory) as session:  # a second, unused link: counted once
+        conversation = session.get(Conversation, standard_low)
+        assert conversation is not None
+        repo.create_invitation(session, conversation.patient, "who5", channel="telegram")
     admin = StaffView(id=0, email="a@example.org", role="admin", team_ids=frozenset())
     now = utcnow()
     with session_scope(session_factory) as session:

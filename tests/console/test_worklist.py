@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
@@ -16,7 +17,7 @@ from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.console_models import PatientProfile
 from bot.storage.db import session_scope
-from bot.storage.models import Answer, Conversation, utcnow
+from bot.storage.models import Answer, Conversation, Invitation, utcnow
 from tests.console.conftest import Staff, assign, complete_who5, login
 from tests.helpers import answer_all, new_conversation, store_inbound
 
@@ -138,6 +139,31 @@ def test_statuses_and_stalled(
     assert rows[pseudonyms[started]].status == "stalled"
     assert "stalled" in rows[pseudonyms[started]].flags
     assert rows[pseudonyms[completed]].status == "completed"  # done is never stalled
+
+
+def test_an_unused_second_link_to_the_same_questionnaire_does_not_hold_completion(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    cid = complete_who5(service, session_factory, HIGH)
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None
+        repo.create_invitation(session, conversation.patient, "who5", channel="telegram")
+        repo.create_invitation(session, conversation.patient, "phq9")
+    _pid, pseudonym = assign(session_factory, cid, None)
+    rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
+    assert rows[pseudonym].status == "in_progress"  # PHQ-9 is still to do
+    assert rows[pseudonym].questionnaires == ["phq9", "who5"]
+    with session_scope(session_factory) as session:
+        for invitation in session.scalars(
+            select(Invitation).where(Invitation.questionnaire_id == "phq9")
+        ):
+            session.delete(invitation)
+    rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
+    assert rows[pseudonym].status == "completed"  # the unused Telegram link does not count
 
 
 def test_no_network_and_misunderstanding_flags(
