@@ -50,6 +50,7 @@ from telegram.ext import (
 )
 from telegram.helpers import create_deep_linked_url
 
+from bot import speech
 from bot.chat import START_PAYLOAD, BadInput, ChatHandler, OutboundMessage
 from bot.i18n import Texts
 from bot.settings import Settings
@@ -654,8 +655,21 @@ class TelegramChannel:
                 )
                 if last and markup is not None and message is not None and first_keyboard is None:
                     first_keyboard = message.message_id
+            if reply.read_aloud:
+                await self._send_voice(bot, chat_id, reply.text)
         if moves_on:
             await asyncio.to_thread(self._set_keyboard, chat_id, first_keyboard)
+
+    async def _send_voice(self, bot: Bot, chat_id: int, text: str) -> None:
+        """The question read aloud, as a Telegram voice message (OGG/Opus from espeak-ng)."""
+        try:
+            audio = await asyncio.to_thread(
+                speech.cached, self.settings.var_dir / "audio", text, "ogg"
+            )
+        except (speech.SpeechUnavailable, speech.SpeechError) as error:
+            log.warning("read-aloud not sent: %s", error.__class__.__name__)
+            return
+        await self._api(chat_id, bot.send_voice(chat_id, voice=audio))
 
     async def _api(self, chat_id: int, call: Any, *, quiet: bool = False) -> Any:
         """One Bot API call for a chat. A chat that blocked the bot (or is gone) is recorded

@@ -316,7 +316,9 @@ def _parse_body(content_type: str, raw: bytes) -> dict[str, str]:
             if name and part.get_filename() is None:
                 params[str(name)] = part.get_content()
             elif name:
-                params[str(name)] = f"<file {part.get_filename()}>"
+                data = part.get_payload(decode=True) or b""
+                head = data[:4].decode("latin-1")
+                params[str(name)] = f"<file {part.get_filename()} {len(data)} bytes {head}>"
         return params
     return dict(parse_qsl(raw.decode(), keep_blank_values=True))
 

@@ -267,6 +267,15 @@ class ScriptedEngine:
                     link_id="q2",
                 ),
             ]
+        if message == "læs op":  # read-aloud is on: the question carries audio
+            return [
+                EngineReply(
+                    "Har du haft det godt?",
+                    buttons=(("Ja", '/inform{"code":"true","link_id":"q5"}'),),
+                    link_id="q5",
+                    meta={"audio": True},
+                )
+            ]
         if message.startswith("/inform"):
             return [EngineReply("Næste spørgsmål", buttons=(("Slut", "/stop"),), link_id="q3")]
         return [EngineReply(f"Modtaget ({len(self.received)})")]
@@ -644,3 +653,15 @@ async def test_several_keyboards_in_one_turn_stay_usable(rig: Rig, texts: Texts)
     await act(user.say, "to tastaturer", sends=2)
     await act(user.press, "Spring over")
     assert rig.engine.received[-1] == "/skip"
+
+
+async def test_read_aloud_questions_come_as_voice_messages(rig: Rig) -> None:
+    user = rig.user(5301)
+    await act(user.command, "start", await rig.invite())
+    before = len(rig.api.calls_to("sendVoice", 5301))
+    await act(user.say, "læs op")
+    voices = rig.api.calls_to("sendVoice", 5301)[before:]
+    assert len(voices) == 1
+    # OGG/Opus made by espeak-ng and opusenc (Debian packages from install-system-deps.sh).
+    assert " OggS>" in voices[0].params["voice"]
+    assert user.buttons() == ["Ja"]  # the question with its keyboard came as text too

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.i18n import Texts
 from bot.storage.db import make_engine, make_session_factory
-from bot.storage.models import Answer
+from bot.storage.models import Answer, Response
 from tests.e2e.conftest import LiveSystem, Patient
 from tests.e2e.test_web_api import consent, exported_codes
 
@@ -23,6 +23,8 @@ def answer_rows(system: LiveSystem) -> list[tuple[str, str | None, bool]]:
         with make_session_factory(engine)() as session:
             rows = session.execute(
                 select(Answer.link_id, Answer.code, Answer.superseded_at.is_(None))
+                .join(Response)
+                .where(Response.questionnaire_id == "who5")
             ).all()
             return [(r[0], r[1], bool(r[2])) for r in rows]
     finally:
@@ -91,5 +93,6 @@ def test_answer_saved_but_reply_lost_is_not_counted_twice(system: LiveSystem, te
     assert [r[0] for r in rows] == ["who5-1"]
     engine = make_engine(system.database_url)
     with make_session_factory(engine)() as session:
-        assert session.scalar(select(func.count()).select_from(Answer)) == 1
+        who5_answers = select(func.count()).select_from(Answer).join(Response)
+        assert session.scalar(who5_answers.where(Response.questionnaire_id == "who5")) == 1
     engine.dispose()
