@@ -20,8 +20,9 @@ DOMAIN = "messages"
 
 
 @lru_cache(maxsize=16)
-def load_translations(locales_dir: Path, locale: str) -> NullTranslations:
-    po_path = locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+def load_translations(locales_dir: Path, locale: str, domain: str = DOMAIN) -> NullTranslations:
+    """One catalog (`messages` for patients, `console` for staff), compiled in memory."""
+    po_path = locales_dir / locale / "LC_MESSAGES" / f"{domain}.po"
     if not po_path.exists():
         return NullTranslations()
     with po_path.open("rb") as handle:
@@ -29,7 +30,7 @@ def load_translations(locales_dir: Path, locale: str) -> NullTranslations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return Translations(buffer, domain=domain)
 
 
 class Texts:

@@ -15,18 +15,17 @@ English needs no catalog: an untranslated message shows its English id.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
+
+from bot import i18n as bot_i18n
 
 DOMAIN = "console"
 LANGUAGES: tuple[str, ...] = ("da", "en")
@@ -35,17 +34,8 @@ LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
 CONSOLE_DIR = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=8)
 def load_translations(locales_dir: Path, locale: str) -> NullTranslations:
-    po_path = locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.exists():
-        return NullTranslations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return bot_i18n.load_translations(locales_dir, locale, DOMAIN)
 
 
 def language(requested: str | None, default: str = "da") -> str:
