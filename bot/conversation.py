@@ -1019,7 +1019,9 @@ class ConversationService:
 
     def why(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
-            conversation, _patient = self._load(session, inbound.conversation_id)
+            conversation, patient = self._load(session, inbound.conversation_id)
+            if patient.consent != "given":
+                return Outcome([self._about_reply()])
             questionnaire, _response, _answers, current = self._state(session, conversation)
             text = (current.why if current is not None and current.why else None) or (
                 questionnaire.purpose
@@ -1079,7 +1081,9 @@ class ConversationService:
 
     def correct(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
-            conversation, _patient = self._load(session, inbound.conversation_id)
+            conversation, patient = self._load(session, inbound.conversation_id)
+            if patient.consent != "given":
+                return Outcome([Reply(self._("There is no answer to change yet."))])
             questionnaire, _response, answers, current = self._state(session, conversation)
             chosen = inbound.entities.get("link_id")
             if chosen and chosen in answers:
@@ -1132,6 +1136,8 @@ class ConversationService:
     def show_answers(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
             conversation, patient = self._load(session, inbound.conversation_id)
+            if patient.consent != "given":
+                return Outcome([Reply(self._("You have not answered any questions yet."))])
             questionnaire = self._questionnaire(conversation)
             response = repo.open_response(session, conversation, questionnaire.version)
             rows = repo.current_answers(session, response.id)

@@ -760,3 +760,13 @@ def test_stale_button_and_unpresented_item_store_nothing(
 ) -> None:
     _stale_button_stores_nothing(service, session_factory, texts)
     _answer_to_an_item_not_yet_presented_stores_nothing(service, session_factory, texts)
+
+
+def test_questions_before_consent_create_no_response(
+    service: ConversationService, session_factory: sessionmaker[Session]
+) -> None:
+    cid = new_conversation(session_factory, "who5", consent=None)
+    for method in (service.why, service.correct, service.show_answers, service.explain):
+        outcome = method(Inbound(cid, text="hvorfor", intent="why"))
+        assert outcome.replies
+    assert responses(session_factory, cid) == []
