@@ -155,7 +155,9 @@ class ChatHandler:
                     external_id=external_id,
                 )
                 return True
-            if payload == START_PAYLOAD:
+            title = self._button_title(session, conversation_id, payload)
+            if payload == START_PAYLOAD and title is None:
+                # The page or Telegram opening the chat, not something the patient pressed.
                 repo.add_message(
                     session,
                     conversation,
@@ -167,7 +169,6 @@ class ChatHandler:
                     external_id=external_id,
                 )
                 return True
-            title = self._button_title(session, conversation_id, payload)
             repo.add_message(
                 session,
                 conversation,

@@ -1058,7 +1058,8 @@ class ConversationService:
                     Reply(
                         self._(
                             "That is fine. Your answers are saved. Write “continue” when you are ready."
-                        )
+                        ),
+                        buttons=(self._continue_button(),),
                     )
                 ]
             )
@@ -1074,10 +1075,15 @@ class ConversationService:
                         self._(
                             "Thank you for now. The answers you have given are saved. You can come back "
                             "at any time with your link and continue."
-                        )
+                        ),
+                        # One tap back in, in case "stop" was not what the patient meant.
+                        buttons=(self._continue_button(),),
                     )
                 ]
             )
+
+    def _continue_button(self) -> Button:
+        return Button(self._("Continue"), "/start")
 
     def correct(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
