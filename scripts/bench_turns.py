@@ -65,6 +65,7 @@ def main() -> int:
                 patient = Patient(system, system.invite("who5"))
                 patient.start()
                 patient.say("ja")
+                patient.say("spring over")  # the opening literacy screen
                 for item in range(5):
                     if item % 2 == 0:
                         button_ms.append(timed(lambda p=patient: p.press("Det meste af tiden")))
