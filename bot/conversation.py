@@ -682,12 +682,10 @@ class ConversationService:
             return Outcome([Reply(self._("Which of these did you mean?"), buttons=buttons)])
         code = reading.code or (reading.candidates[0].code if reading.candidates else None)
         display = reading.display or (reading.candidates[0].display if reading.candidates else "")
-        if item.type != "choice" and reading.value is not None:
-            display = display or (
-                (self._("Yes") if reading.value else self._("No"))
-                if isinstance(reading.value, bool)
-                else str(reading.value)
-            )
+        if isinstance(reading.value, bool):
+            display = self._("Yes") if reading.value else self._("No")
+        elif item.type != "choice" and reading.value is not None:
+            display = display or str(reading.value)
         conversation.pending = {
             "message_id": inbound_message_id,
             "link_id": item.link_id,
