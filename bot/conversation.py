@@ -416,7 +416,13 @@ class ConversationService:
         lines.append(text)
         buttons = self._buttons(item, level, validated=questionnaire.validated)
         if item.type == "integer" and item.min_label and item.max_label:
-            lines.append(f"{item.min_label} · {item.max_label}")
+            # "0 = slet ikke hårdt": left out where the wording already explains the ends.
+            ends = [
+                label.split("=", 1)[-1].strip().lower()
+                for label in (item.min_label, item.max_label)
+            ]
+            if not all(end in text.lower() for end in ends):
+                lines.append(f"{item.min_label} · {item.max_label}")
         if item.type == "string":
             lines.append(self._("Write your answer in your own words."))
         return Reply(
