@@ -143,8 +143,11 @@ def test_interruptions_inside_the_questionnaire(system: LiveSystem, texts: Texts
     assert patient.last[-1]["text"] == first_question  # back to item 1
     patient.press("Lidt af tiden")
     patient.say("pause")
-    assert not patient.last[-1]["buttons"]
+    assert [b["title"] for b in patient.last[-1]["buttons"]] == [texts._("Continue")]
     patient.say("fortsæt")
+    assert "rolig og afslappet" in patient.last[-1]["text"]
+    patient.say("stop")  # the one-tap way back in after a stop
+    patient.press(texts._("Continue"))
     assert "rolig og afslappet" in patient.last[-1]["text"]
     for title in ["Hele tiden"] * 4:
         patient.press(title)
