@@ -26,12 +26,15 @@ class _ServiceAction:
     Action subclass, so that rasa-sdk does not register it under an empty name.)"""
 
     action_name = ""
+    # The ConversationService method that handles this interruption.
+    service_method = ""
 
     def name(self) -> str:
         return self.action_name
 
     def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        raise NotImplementedError
+        handler: Callable[[Inbound], Outcome] = getattr(conversations, self.service_method)
+        return handler
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -57,83 +60,59 @@ class _ServiceAction:
 
 class ActionExplain(_ServiceAction, Action):
     action_name = "action_explain"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.explain
+    service_method = "explain"
 
 
 class ActionWhy(_ServiceAction, Action):
     action_name = "action_why"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.why
+    service_method = "why"
 
 
 class ActionHelp(_ServiceAction, Action):
     action_name = "action_help"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.help
+    service_method = "help"
 
 
 class ActionPause(_ServiceAction, Action):
     action_name = "action_pause"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.pause
+    service_method = "pause"
 
 
 class ActionStop(_ServiceAction, Action):
     action_name = "action_stop"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.stop
+    service_method = "stop"
 
 
 class ActionCorrect(_ServiceAction, Action):
     action_name = "action_correct"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.correct
+    service_method = "correct"
 
 
 class ActionShowAnswers(_ServiceAction, Action):
     action_name = "action_show_answers"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.show_answers
+    service_method = "show_answers"
 
 
 class ActionSmallTalk(_ServiceAction, Action):
     action_name = "action_small_talk"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.small_talk
+    service_method = "small_talk"
 
 
 class ActionChangeLevel(_ServiceAction, Action):
     action_name = "action_change_level"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.change_level
+    service_method = "change_level"
 
 
 class ActionReadAloud(_ServiceAction, Action):
     action_name = "action_read_aloud"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.read_aloud
+    service_method = "read_aloud"
 
 
 class ActionTalkToPerson(_ServiceAction, Action):
     action_name = "action_talk_to_person"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.talk_to_person
+    service_method = "talk_to_person"
 
 
 class ActionFallback(_ServiceAction, Action):
     action_name = "action_fallback"
-
-    def method(self, conversations: ConversationService) -> Callable[[Inbound], Outcome]:
-        return conversations.fallback
+    service_method = "fallback"

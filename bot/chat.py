@@ -145,37 +145,21 @@ class ChatHandler:
                 raise BadInput("unknown conversation")
             if external_id and repo.message_with_external_id(session, conversation_id, external_id):
                 return False
-            if payload is None:
-                repo.add_message(
-                    session,
-                    conversation,
-                    direction="in",
-                    channel=channel,
-                    text=(text or "").strip(),
-                    external_id=external_id,
-                )
-                return True
-            title = self._button_title(session, conversation_id, payload)
-            if payload == START_PAYLOAD and title is None:
-                # The page or Telegram opening the chat, not something the patient pressed.
-                repo.add_message(
-                    session,
-                    conversation,
-                    direction="in",
-                    channel=channel,
-                    kind="event",
-                    text="",
-                    payload=payload,
-                    external_id=external_id,
-                )
-                return True
+            kind, shown = "text", (text or "").strip()
+            if payload is not None:
+                title = self._button_title(session, conversation_id, payload)
+                if payload == START_PAYLOAD and title is None:
+                    # The page or Telegram opening the chat, not something the patient pressed.
+                    kind, shown = "event", ""
+                else:
+                    kind, shown = "button", title or payload
             repo.add_message(
                 session,
                 conversation,
                 direction="in",
                 channel=channel,
-                kind="button",
-                text=title or payload,
+                kind=kind,
+                text=shown,
                 payload=payload,
                 external_id=external_id,
             )

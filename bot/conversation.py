@@ -30,7 +30,7 @@ from bot.questionnaire.flow import (
 )
 from bot.questionnaire.interpret import Interpretation, interpret
 from bot.questionnaire.model import AnswerValue, Item, Questionnaire
-from bot.questionnaire.scoring import AlertHit, evaluate_alerts, item_alerts, score
+from bot.questionnaire.scoring import AlertHit, evaluate_alerts, item_alerts
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.db import session_scope
@@ -38,26 +38,8 @@ from bot.storage.models import Answer, Conversation, Patient, Response, utcnow
 
 log = logging.getLogger(__name__)
 
-YES_NO_ITEM = Item(
-    link_id="_yes_no",
-    type="boolean",
-    text="",
-    prefix=None,
-    required=True,
-    options=(),
-    min_value=None,
-    max_value=None,
-    min_label=None,
-    max_label=None,
-    help=None,
-    why=None,
-    option_help={},
-    variants={},
-    example=None,
-    enable_when=(),
-    enable_behavior="all",
-    section=None,
-)
+# Reads a typed "ja"/"nej" (consent, "Passer det?") with the questionnaire engine's rules.
+YES_NO_ITEM = Item(link_id="_yes_no", type="boolean", text="")
 
 # After this many failed attempts at one item the patient is offered to skip it or be called.
 MAX_ATTEMPTS = 2
@@ -121,6 +103,19 @@ def _item_titles(texts: Sequence[str], limit: int = 48) -> list[str]:
         title = title[:1].upper() + title[1:]
         titles.append(title if len(title) <= limit else title[: limit - 1].rstrip() + "…")
     return titles
+
+
+def _yes_or_no(inbound: Inbound) -> bool | None:
+    """The patient's yes or no: from the engine's intent, else from the typed words. None when
+    it is neither (an answer button, or a new answer instead of yes/no)."""
+    if inbound.intent == "affirm":
+        return True
+    if inbound.intent == "deny":
+        return False
+    if inbound.entities.get("code"):
+        return None
+    reading = interpret(YES_NO_ITEM, inbound.text)
+    return reading.value if reading.status == "match" and isinstance(reading.value, bool) else None
 
 
 def answer_payload(link_id: str, code: str) -> str:
@@ -234,16 +229,7 @@ class ConversationService:
     ) -> Outcome:
         last = repo.last_outbound(session, conversation.id)
         asked = last is not None and (last.meta or {}).get("kind") == "consent"
-        decision: bool | None = None
-        if asked:
-            if inbound.intent == "affirm":
-                decision = True
-            elif inbound.intent == "deny":
-                decision = False
-            else:
-                reading = interpret(YES_NO_ITEM, inbound.text)
-                if reading.status == "match" and isinstance(reading.value, bool):
-                    decision = reading.value
+        decision = _yes_or_no(inbound) if asked else None
         if decision is True:
             patient.consent = "given"
             patient.consent_at = utcnow()
@@ -267,25 +253,13 @@ class ConversationService:
                     )
                 ]
             )
-        return Outcome(
-            self._consent_question(
-                declined_before=patient.consent == "declined",
-                session=session,
-                conversation=conversation,
-            )
-        )
+        return Outcome(self._consent_question(session, conversation))
 
-    def _consent_question(
-        self,
-        *,
-        declined_before: bool,
-        session: Session | None = None,
-        conversation: Conversation | None = None,
-    ) -> list[Reply]:
+    def _consent_question(self, session: Session, conversation: Conversation) -> list[Reply]:
         crisis = self.settings.crisis
         intro = (
             self._("Welcome back. Before we start, I need your permission.")
-            if declined_before
+            if conversation.patient.consent == "declined"
             else self._(
                 "Hi! I am a chatbot from your hospital. I will ask you some questions "
                 "about how you are doing."
@@ -315,11 +289,7 @@ class ConversationService:
             ),
         ]
         # On Telegram: say plainly that it is not end-to-end encrypted; offer the web chat.
-        if (
-            session is not None
-            and conversation is not None
-            and repo.last_inbound_channel(session, conversation.id) == "telegram"
-        ):
+        if repo.last_inbound_channel(session, conversation.id) == "telegram":
             web = repo.web_invitation_for(session, conversation)
             notice = self._(
                 "You are writing to me on Telegram. Telegram chats are not end-to-end "
@@ -558,7 +528,6 @@ class ConversationService:
                 # Guided level: a typed answer is said back and counts only after "ja".
                 return self._ask_to_confirm(session, conversation, current, reading, inbound)
             if reading.status == "match":
-                kind = "button" if reading.reason == "payload" else "text"
                 hits = self._store(
                     session,
                     conversation,
@@ -568,7 +537,7 @@ class ConversationService:
                     current,
                     reading,
                     inbound,
-                    input_kind=kind,
+                    input_kind="text" if typed else "button",
                 )
                 return self._after_answer(
                     session, conversation, questionnaire, response, signals, hits
@@ -627,15 +596,7 @@ class ConversationService:
         pending = conversation.pending or {}
         if pending.get("kind") == "choose":
             return None  # the patient picks one of the offered options (or answers afresh)
-        decision: bool | None = None
-        if inbound.intent == "affirm":
-            decision = True
-        elif inbound.intent == "deny":
-            decision = False
-        elif not inbound.entities.get("code"):
-            reading = interpret(YES_NO_ITEM, inbound.text)
-            if reading.status == "match" and isinstance(reading.value, bool):
-                decision = reading.value
+        decision = _yes_or_no(inbound)
         if decision is None:
             return None  # a new answer instead of yes/no: interpret it afresh
         conversation.pending = None
@@ -798,6 +759,8 @@ class ConversationService:
         level = patient.literacy_level
         if message_id is None:
             message_id = repo.last_inbound_id(session, conversation.id)
+        wording = self.wording(questionnaire, item, level)
+        shown = item.text if questionnaire.validated else item.text_for(level)
         answer = Answer(
             link_id=item.link_id,
             item_type=item.type,
@@ -806,7 +769,7 @@ class ConversationService:
             input_kind=input_kind,
             interpretation=interpretation or (reading.reason if reading else "skip"),
             literacy_level=level,
-            wording_shown=self.wording(questionnaire, item, level),
+            wording_shown=wording,
             presentation={
                 "level": level,
                 "buttons": [
@@ -814,35 +777,30 @@ class ConversationService:
                 ],
                 "progress": rules_for(level).show_progress,
                 "confirmed_back": input_kind == "confirmed",
-                "variant": (
-                    "exact"
-                    if questionnaire.validated or level not in item.variants
-                    else f"variant:{level}"
+                "variant": next(
+                    (f"variant:{name}" for name, text in item.variants.items() if text == shown),
+                    "exact",
                 ),
             },
             message_id=message_id,
         )
-        value = AnswerValue(skipped=True)
         if reading is not None and not skipped:
             if item.type == "choice":
                 option = item.option(str(reading.code))
                 answer.code = reading.code
                 answer.display = option.display if option else reading.display
                 answer.score = option.score if option else None
-                value = AnswerValue(code=reading.code)
             elif item.type == "integer" and isinstance(reading.value, int):
                 answer.value_integer = reading.value
                 answer.display = str(reading.value)
-                value = AnswerValue(value=reading.value)
             elif item.type == "boolean" and isinstance(reading.value, bool):
                 answer.value_boolean = reading.value
                 answer.display = self._("Yes") if reading.value else self._("No")
-                value = AnswerValue(value=reading.value)
             else:
                 answer.value_string = str(reading.value)
                 answer.display = answer.value_string
-                value = AnswerValue(value=answer.value_string)
         repo.add_answer(session, response, answer)
+        value = self._answers([answer])[item.link_id]
         conversation.attempts = 0
         conversation.pending = None
         if conversation.reopened_link_id == item.link_id:
@@ -971,10 +929,7 @@ class ConversationService:
                     message=hit.rule.message,
                     response_id=response.id,
                 )
-            scores = score(questionnaire, answers)
-            log.info(
-                "questionnaire completed conversation=%s scores=%d", conversation.id, len(scores)
-            )
+            log.info("questionnaire completed conversation=%s", conversation.id)
             return Outcome(
                 [
                     Reply(self._("Thank you! You have answered all the questions.")),
@@ -1239,9 +1194,3 @@ class ConversationService:
                 )
             ]
         )
-
-    def status(self, conversation_id: str) -> tuple[str, str]:
-        """(patient consent, conversation status) — used by actions to pick a path."""
-        with session_scope(self.session_factory) as session:
-            conversation, patient = self._load(session, conversation_id)
-            return patient.consent, conversation.status
