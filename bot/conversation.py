@@ -1154,6 +1154,10 @@ class ConversationService:
                 )
             patient.read_aloud = True
             repo.add_event(session, conversation, "read_aloud", enabled=True)
+            if repo.last_inbound_channel(session, conversation.id) == "telegram":
+                return Outcome(
+                    [Reply(self._("Okay. From now on the questions also come as voice messages."))]
+                )
             return Outcome(
                 [Reply(self._("Okay. Now you can hear the questions. Press “Read aloud”."))]
             )

@@ -770,3 +770,31 @@ def test_questions_before_consent_create_no_response(
         outcome = method(Inbound(cid, text="hvorfor", intent="why"))
         assert outcome.replies
     assert responses(session_factory, cid) == []
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        ("web", "Okay. Now you can hear the questions. Press “Read aloud”."),
+        ("telegram", "Okay. From now on the questions also come as voice messages."),
+    ],
+)
+def test_read_aloud_reply_fits_the_channel(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    texts: Texts,
+    monkeypatch: pytest.MonkeyPatch,
+    channel: str,
+    expected: str,
+) -> None:
+    from bot import speech
+    from bot.storage import repo
+
+    monkeypatch.setattr(speech, "available", lambda: True)
+    cid = new_conversation(session_factory, "who5")
+    with session_scope(session_factory) as session:
+        conversation = repo.get_conversation(session, cid)
+        assert conversation is not None
+        repo.add_message(session, conversation, direction="in", channel=channel, text="læs op")
+    outcome = service.read_aloud(Inbound(cid, text="læs op", intent="read_aloud"))
+    assert [r.text for r in outcome.replies] == [texts._(expected)]
