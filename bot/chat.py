@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.engine import EngineClient, EngineError, EngineReply
 from bot.i18n import Texts
-from bot.storage import repo
+from bot.storage.conversations import get_conversation
 from bot.storage.db import session_scope
 from bot.storage.models import Message
+from bot.storage.transcripts import add_message, message_with_external_id, recent_outbound
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +141,10 @@ class ChatHandler:
         external_id: str | None,
     ) -> bool:
         with session_scope(self.session_factory) as session:
-            conversation = repo.get_conversation(session, conversation_id)
+            conversation = get_conversation(session, conversation_id)
             if conversation is None:
                 raise BadInput("unknown conversation")
-            if external_id and repo.message_with_external_id(session, conversation_id, external_id):
+            if external_id and message_with_external_id(session, conversation_id, external_id):
                 return False
             kind, shown = "text", (text or "").strip()
             if payload is not None:
@@ -153,7 +154,7 @@ class ChatHandler:
                     kind, shown = "event", ""
                 else:
                     kind, shown = "button", title or payload
-            repo.add_message(
+            add_message(
                 session,
                 conversation,
                 direction="in",
@@ -167,7 +168,7 @@ class ChatHandler:
 
     @staticmethod
     def _button_title(session: Session, conversation_id: str, payload: str) -> str | None:
-        for message in reversed(repo.recent_outbound(session, conversation_id, limit=8)):
+        for message in reversed(recent_outbound(session, conversation_id, limit=8)):
             for button in message.buttons or []:
                 if button.get("payload") == payload:
                     return button.get("title")
@@ -178,12 +179,12 @@ class ChatHandler:
     ) -> list[OutboundMessage]:
         out: list[OutboundMessage] = []
         with session_scope(self.session_factory) as session:
-            conversation = repo.get_conversation(session, conversation_id)
+            conversation = get_conversation(session, conversation_id)
             assert conversation is not None
             for reply in replies:
                 buttons = tuple({"title": t, "payload": p} for t, p in reply.buttons)
                 meta = dict(reply.meta or {})
-                stored = repo.add_message(
+                stored = add_message(
                     session,
                     conversation,
                     direction="out",

@@ -54,9 +54,9 @@ def create_web_invite(
     """Create a pseudonymous patient with a web invitation; return the chat URL."""
     from sqlalchemy import select
 
-    from bot.storage import repo
     from bot.storage.db import session_scope
     from bot.storage.models import Invitation, Patient
+    from bot.storage.patients import create_invitation, create_patient
 
     questionnaires = _questionnaires(settings)
     if questionnaire_id not in questionnaires:
@@ -76,8 +76,8 @@ def create_web_invite(
             )
             if existing is not None:
                 return f"{settings.public_url}/chat/{existing.token}"
-        patient = repo.create_patient(session, label=label)
-        invitation = repo.create_invitation(session, patient, questionnaire_id)
+        patient = create_patient(session, label=label)
+        invitation = create_invitation(session, patient, questionnaire_id)
         return f"{settings.public_url}/chat/{invitation.token}"
 
 
@@ -247,13 +247,14 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
         return cmd_export_csv(args, settings)
     from bot.export.fhir import export_bundle, validate
-    from bot.storage import repo
+    from bot.storage.audit import audit
     from bot.storage.db import session_scope
+    from bot.storage.patients import patient_by_pseudonym
 
     factory = _session_factory(settings)
     questionnaires = _questionnaires(settings)
     with session_scope(factory) as session:
-        patient = repo.patient_by_pseudonym(session, args.patient) if args.patient else None
+        patient = patient_by_pseudonym(session, args.patient) if args.patient else None
         if args.patient and patient is None:
             print(f"error: no patient {args.patient}", file=sys.stderr)
             return 1
@@ -267,14 +268,14 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         # Each exported patient's "who has seen my data" list shows this export.
         exported = {e["resource"]["subject"]["identifier"]["value"] for e in bundle.get("entry", [])}
         for pseudonym in sorted(exported):
-            row = repo.patient_by_pseudonym(session, pseudonym)
-            repo.audit(
+            row = patient_by_pseudonym(session, pseudonym)
+            audit(
                 session,
                 actor=f"cli:{getpass.getuser()}",
                 action="export.fhir",
                 patient_id=row.id if row is not None else None,
             )
-        repo.audit(
+        audit(
             session,
             actor=f"cli:{getpass.getuser()}",
             action="export.fhir",

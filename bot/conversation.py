@@ -32,9 +32,23 @@ from bot.questionnaire.interpret import Interpretation, interpret
 from bot.questionnaire.model import AnswerValue, Item, Questionnaire
 from bot.questionnaire.scoring import AlertHit, evaluate_alerts, item_alerts
 from bot.settings import Settings
-from bot.storage import repo
+from bot.storage.alerts import add_alert
+from bot.storage.audit import audit
+from bot.storage.conversations import get_conversation
 from bot.storage.db import session_scope
 from bot.storage.models import Answer, Conversation, Patient, Response, utcnow
+from bot.storage.patients import web_invitation_for
+from bot.storage.responses import add_answer, current_answers, open_response
+from bot.storage.transcripts import (
+    add_event,
+    events_since_level_change,
+    last_inbound_channel,
+    last_inbound_id,
+    last_outbound,
+    last_presented_link_id,
+    recent_outbound,
+    transcript,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +157,7 @@ class ConversationService:
     # ----------------------------------------------------------------- state helpers
 
     def _load(self, session: Session, conversation_id: str) -> tuple[Conversation, Patient]:
-        conversation = repo.get_conversation(session, conversation_id)
+        conversation = get_conversation(session, conversation_id)
         if conversation is None:
             raise UnknownConversation(conversation_id)
         return conversation, conversation.patient
@@ -182,10 +196,10 @@ class ConversationService:
         self, session: Session, conversation: Conversation
     ) -> tuple[Questionnaire, Response, dict[str, AnswerValue], Item | None]:
         questionnaire = self._active_questionnaire(conversation)
-        response = repo.open_response(
+        response = open_response(
             session, conversation, questionnaire.version, questionnaire_id=questionnaire.id
         )
-        answers = self._answers(repo.current_answers(session, response.id))
+        answers = self._answers(current_answers(session, response.id))
         current: Item | None = None
         if conversation.reopened_link_id and questionnaire.id == conversation.questionnaire_id:
             current = questionnaire.item(conversation.reopened_link_id)
@@ -218,7 +232,7 @@ class ConversationService:
                 outcome.replies.append(
                     Reply(self._("Welcome back. We continue where we left off."))
                 )
-            elif inbound.intent in {"greet", "start"} and repo.last_presented_link_id(
+            elif inbound.intent in {"greet", "start"} and last_presented_link_id(
                 session, conversation.id
             ):
                 outcome.replies.append(Reply(self._("Hi again. We continue where we left off.")))
@@ -227,14 +241,14 @@ class ConversationService:
     def _consent(
         self, session: Session, conversation: Conversation, patient: Patient, inbound: Inbound
     ) -> Outcome:
-        last = repo.last_outbound(session, conversation.id)
+        last = last_outbound(session, conversation.id)
         asked = last is not None and (last.meta or {}).get("kind") == "consent"
         decision = _yes_or_no(inbound) if asked else None
         if decision is True:
             patient.consent = "given"
             patient.consent_at = utcnow()
             conversation.status = "active"
-            repo.audit(session, actor="patient", action="consent.given", patient_id=patient.id)
+            audit(session, actor="patient", action="consent.given", patient_id=patient.id)
             return Outcome(
                 [Reply(self._("Thank you. Let us begin. You can write “help” at any time."))],
                 resume_questionnaire=True,
@@ -242,7 +256,7 @@ class ConversationService:
         if decision is False:
             patient.consent = "declined"
             conversation.status = "declined"
-            repo.audit(session, actor="patient", action="consent.declined", patient_id=patient.id)
+            audit(session, actor="patient", action="consent.declined", patient_id=patient.id)
             return Outcome(
                 [
                     Reply(
@@ -289,8 +303,8 @@ class ConversationService:
             ),
         ]
         # On Telegram: say plainly that it is not end-to-end encrypted; offer the web chat.
-        if repo.last_inbound_channel(session, conversation.id) == "telegram":
-            web = repo.web_invitation_for(session, conversation)
+        if last_inbound_channel(session, conversation.id) == "telegram":
+            web = web_invitation_for(session, conversation)
             notice = self._(
                 "You are writing to me on Telegram. Telegram chats are not end-to-end "
                 "encrypted, so Telegram could read them. Never write your name or CPR number "
@@ -357,7 +371,7 @@ class ConversationService:
     @staticmethod
     def _shown_kinds(session: Session, conversation_id: str) -> set[str]:
         shown: set[str] = set()
-        for message in repo.transcript(session, conversation_id):
+        for message in transcript(session, conversation_id):
             if message.direction != "out":
                 continue
             if message.link_id:
@@ -471,7 +485,7 @@ class ConversationService:
                         )
                     ]
                 )
-            presented = repo.last_presented_link_id(session, conversation.id)
+            presented = last_presented_link_id(session, conversation.id)
             if presented is None and not button_link:
                 return Outcome()
             if presented != current.link_id and not button_link:
@@ -565,7 +579,7 @@ class ConversationService:
             _q, _response, _answers, current = self._state(session, conversation)
             if current is None:
                 return None
-            if repo.last_presented_link_id(session, conversation.id) != current.link_id:
+            if last_presented_link_id(session, conversation.id) != current.link_id:
                 return None
         confident = inbound.confidence >= INTERRUPTION_CONFIDENCE
         if current.type == "string":
@@ -639,7 +653,7 @@ class ConversationService:
         reading: Interpretation,
         inbound: Inbound,
     ) -> Outcome:
-        inbound_message_id = repo.last_inbound_id(session, conversation.id)
+        inbound_message_id = last_inbound_id(session, conversation.id)
         if len(reading.candidates) > 1:
             buttons = tuple(
                 Button(option.display, answer_payload(item.link_id, option.code))
@@ -718,7 +732,7 @@ class ConversationService:
                 )
             )
         if conversation.attempts >= MAX_ATTEMPTS:
-            repo.add_alert(
+            add_alert(
                 session,
                 conversation,
                 rule_id=f"difficulty:{item.link_id}",
@@ -758,7 +772,7 @@ class ConversationService:
     ) -> list[AlertHit]:
         level = patient.literacy_level
         if message_id is None:
-            message_id = repo.last_inbound_id(session, conversation.id)
+            message_id = last_inbound_id(session, conversation.id)
         wording = self.wording(questionnaire, item, level)
         shown = item.text if questionnaire.validated else item.text_for(level)
         answer = Answer(
@@ -799,7 +813,7 @@ class ConversationService:
             else:
                 answer.value_string = str(reading.value)
                 answer.display = answer.value_string
-        repo.add_answer(session, response, answer)
+        add_answer(session, response, answer)
         value = self._answers([answer])[item.link_id]
         conversation.attempts = 0
         conversation.pending = None
@@ -807,7 +821,7 @@ class ConversationService:
             conversation.reopened_link_id = None
         hits = [] if skipped else item_alerts(questionnaire, item.link_id, value)
         for hit in hits:
-            repo.add_alert(
+            add_alert(
                 session,
                 conversation,
                 rule_id=hit.rule.id,
@@ -831,7 +845,7 @@ class ConversationService:
         if any(hit.rule.urgent for hit in hits):
             replies.append(self.crisis_reply())
         session.flush()
-        answers = self._answers(repo.current_answers(session, response.id))
+        answers = self._answers(current_answers(session, response.id))
         if questionnaire.id == SCREENING_ID and conversation.questionnaire_id != SCREENING_ID:
             if is_complete(questionnaire, answers):
                 codes = {link_id: value.code for link_id, value in answers.items()}
@@ -863,7 +877,7 @@ class ConversationService:
         self, session: Session, conversation: Conversation, patient: Patient
     ) -> Outcome:
         patient.screening = "skipped"
-        repo.add_event(session, conversation, "screening", status="skipped")
+        add_event(session, conversation, "screening", status="skipped")
         return Outcome([Reply(self._("Okay. Let us go on."))])
 
     def _set_level(
@@ -873,7 +887,7 @@ class ConversationService:
         patient = conversation.patient
         previous = patient.literacy_level
         patient.literacy_level = change.level
-        repo.add_event(
+        add_event(
             session, conversation, "level", level=change.level, previous=previous,
             reason=change.reason,
         )  # fmt: skip
@@ -891,10 +905,10 @@ class ConversationService:
 
     def _signal(self, session: Session, conversation: Conversation, signal: str) -> list[Reply]:
         """Note a sign of difficulty; enough of them move the patient to more guidance."""
-        repo.add_event(session, conversation, "signal", signal=signal)
+        add_event(session, conversation, "signal", signal=signal)
         signals = [
             str((event.meta or {}).get("signal"))
-            for event in repo.events_since_level_change(session, conversation.id)
+            for event in events_since_level_change(session, conversation.id)
         ]
         change = level_after_signals(conversation.patient.literacy_level, signals)
         if change is None:
@@ -920,7 +934,7 @@ class ConversationService:
             conversation.status = "completed"
             conversation.completed_at = response.completed_at
             for hit in evaluate_alerts(questionnaire, answers):
-                repo.add_alert(
+                add_alert(
                     session,
                     conversation,
                     rule_id=hit.rule.id,
@@ -1104,9 +1118,9 @@ class ConversationService:
             if patient.consent != "given":
                 return Outcome([Reply(self._("You have not answered any questions yet."))])
             questionnaire = self._questionnaire(conversation)
-            response = repo.open_response(session, conversation, questionnaire.version)
-            rows = repo.current_answers(session, response.id)
-            repo.audit(session, actor="patient", action="answers.view.self", patient_id=patient.id)
+            response = open_response(session, conversation, questionnaire.version)
+            rows = current_answers(session, response.id)
+            audit(session, actor="patient", action="answers.view.self", patient_id=patient.id)
             if not rows:
                 return Outcome([Reply(self._("You have not answered any questions yet."))])
             lines = [self._("Your answers so far:")]
@@ -1140,7 +1154,7 @@ class ConversationService:
             if not speech.available():
                 told = any(
                     (m.meta or {}).get("kind") == "no_speech"
-                    for m in repo.recent_outbound(session, conversation.id, limit=200)
+                    for m in recent_outbound(session, conversation.id, limit=200)
                 )
                 if told:
                     return Outcome([Reply(self._("We continue in text."))])
@@ -1153,8 +1167,8 @@ class ConversationService:
                     ]
                 )
             patient.read_aloud = True
-            repo.add_event(session, conversation, "read_aloud", enabled=True)
-            if repo.last_inbound_channel(session, conversation.id) == "telegram":
+            add_event(session, conversation, "read_aloud", enabled=True)
+            if last_inbound_channel(session, conversation.id) == "telegram":
                 return Outcome(
                     [Reply(self._("Okay. From now on the questions also come as voice messages."))]
                 )
@@ -1165,7 +1179,7 @@ class ConversationService:
     def talk_to_person(self, inbound: Inbound) -> Outcome:
         with session_scope(self.session_factory) as session:
             conversation, _patient = self._load(session, inbound.conversation_id)
-            repo.add_alert(
+            add_alert(
                 session,
                 conversation,
                 rule_id="talk-to-person",

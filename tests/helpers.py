@@ -15,9 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import ConversationService, Inbound, Outcome, Reply, answer_payload
-from bot.storage import repo
+from bot.storage.alerts import alerts_for
+from bot.storage.conversations import conversation_for_invitation, get_conversation
 from bot.storage.db import session_scope
 from bot.storage.models import Alert, Answer, Conversation, Message, Patient, Response
+from bot.storage.patients import create_invitation, create_patient
+from bot.storage.transcripts import add_message, transcript
 
 SessionFactory = sessionmaker[Session]
 
@@ -34,15 +37,15 @@ def new_conversation(
     (``consent=None`` keeps the model default, "pending"). The opening literacy screen is
     marked skipped (so the invited questionnaire comes first) unless ``screening`` is None."""
     with session_scope(session_factory) as session:
-        patient = repo.create_patient(session)
+        patient = create_patient(session)
         if consent is not None:
             patient.consent = consent
         if screening is not None and hasattr(patient, "screening"):
             patient.screening = screening
         if literacy_level is not None:
             patient.literacy_level = literacy_level
-        invitation = repo.create_invitation(session, patient, questionnaire_id)
-        conversation = repo.conversation_for_invitation(session, invitation)
+        invitation = create_invitation(session, patient, questionnaire_id)
+        conversation = conversation_for_invitation(session, invitation)
         return conversation.id
 
 
@@ -52,11 +55,11 @@ def store_replies(
     """Store replies as outbound transcript lines, as bot/chat.py does. Returns their ids."""
     ids: list[int] = []
     with session_scope(session_factory) as session:
-        conversation = repo.get_conversation(session, conversation_id)
+        conversation = get_conversation(session, conversation_id)
         assert conversation is not None
         for reply in replies:
             buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-            message = repo.add_message(
+            message = add_message(
                 session, conversation, direction="out", channel="web", text=reply.text,
                 buttons=buttons or None, link_id=reply.link_id,
                 meta=dict(reply.meta) if reply.meta else None,
@@ -69,9 +72,9 @@ def store_inbound(
     session_factory: SessionFactory, conversation_id: str, text: str, *, payload: str | None = None
 ) -> int:
     with session_scope(session_factory) as session:
-        conversation = repo.get_conversation(session, conversation_id)
+        conversation = get_conversation(session, conversation_id)
         assert conversation is not None
-        message = repo.add_message(
+        message = add_message(
             session, conversation, direction="in", channel="web",
             kind="button" if payload else "text", text=text, payload=payload,
         )
@@ -170,23 +173,23 @@ def responses(session_factory: SessionFactory, conversation_id: str) -> list[Res
 
 def alerts(session_factory: SessionFactory, conversation_id: str) -> list[Alert]:
     with session_scope(session_factory) as session:
-        return repo.alerts_for(session, conversation_id)
+        return alerts_for(session, conversation_id)
 
 
 def conversation_row(session_factory: SessionFactory, conversation_id: str) -> Conversation:
     with session_scope(session_factory) as session:
-        conversation = repo.get_conversation(session, conversation_id)
+        conversation = get_conversation(session, conversation_id)
         assert conversation is not None
         return conversation
 
 
 def patient_row(session_factory: SessionFactory, conversation_id: str) -> Patient:
     with session_scope(session_factory) as session:
-        conversation = repo.get_conversation(session, conversation_id)
+        conversation = get_conversation(session, conversation_id)
         assert conversation is not None
         return conversation.patient
 
 
 def messages(session_factory: SessionFactory, conversation_id: str) -> list[Message]:
     with session_scope(session_factory) as session:
-        return list(repo.transcript(session, conversation_id))
+        return list(transcript(session, conversation_id))

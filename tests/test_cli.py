@@ -11,8 +11,10 @@ import pytest
 
 from bot import cli
 from bot.settings import get_settings
-from bot.storage import repo
+from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import make_engine, make_session_factory, session_scope
+from bot.storage.patients import invitation_by_token
+from bot.storage.responses import open_response
 
 ENV_TO_CLEAR = ("DATABASE_URL", "BOT_HOME", "BOT_HOST", "BOT_PORT", "BOT_PUBLIC_URL",
                 "BOT_QUESTIONNAIRE_DIR", "BOT_DIALOGUES_DIR", "RASA_URL")
@@ -114,10 +116,10 @@ def test_export_fhir_with_a_response(var_dir: Path, capsys: pytest.CaptureFixtur
     token = URL.match(capsys.readouterr().out.strip()).group(1)  # type: ignore[union-attr]
     engine = make_engine(f"sqlite:///{var_dir / 'bot.db'}")
     with session_scope(make_session_factory(engine)) as session:
-        invitation = repo.invitation_by_token(session, token)
+        invitation = invitation_by_token(session, token)
         assert invitation is not None
-        conversation = repo.conversation_for_invitation(session, invitation)
-        repo.open_response(session, conversation, "1.0.0")
+        conversation = conversation_for_invitation(session, invitation)
+        open_response(session, conversation, "1.0.0")
         pseudonym = invitation.patient.pseudonym
     engine.dispose()
 

@@ -788,13 +788,14 @@ def test_read_aloud_reply_fits_the_channel(
     expected: str,
 ) -> None:
     from bot import speech
-    from bot.storage import repo
+    from bot.storage.conversations import get_conversation
+    from bot.storage.transcripts import add_message
 
     monkeypatch.setattr(speech, "available", lambda: True)
     cid = new_conversation(session_factory, "who5")
     with session_scope(session_factory) as session:
-        conversation = repo.get_conversation(session, cid)
+        conversation = get_conversation(session, cid)
         assert conversation is not None
-        repo.add_message(session, conversation, direction="in", channel=channel, text="læs op")
+        add_message(session, conversation, direction="in", channel=channel, text="læs op")
     outcome = service.read_aloud(Inbound(cid, text="læs op", intent="read_aloud"))
     assert [r.text for r in outcome.replies] == [texts._(expected)]

@@ -54,9 +54,12 @@ from bot import speech
 from bot.chat import START_PAYLOAD, BadInput, ChatHandler, OutboundMessage
 from bot.i18n import Texts
 from bot.settings import Settings
-from bot.storage import repo
+from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
 from bot.storage.models import Patient, utcnow
+from bot.storage.patients import create_invitation, create_patient, invitation_by_token
+from bot.storage.telegram_chats import link_telegram_chat, telegram_chat
+from bot.storage.transcripts import message_with_external_id, recent_outbound, transcript
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +242,7 @@ def _new_invitation(
         patient = session.get(Patient, patient_id)
         if patient is None:
             raise InviteError(f"no patient with id {patient_id}")
-        invitation = repo.create_invitation(
+        invitation = create_invitation(
             session,
             patient,
             questionnaire_id,
@@ -287,7 +290,7 @@ async def new_patient_invite(
 
     def create() -> int:
         with session_scope(session_factory) as session:
-            return repo.create_patient(session, label=label).id
+            return create_patient(session, label=label).id
 
     patient_id = await asyncio.to_thread(create)
     link = await telegram_invite_link(settings, session_factory, patient_id, questionnaire_id)
@@ -727,13 +730,13 @@ class TelegramChannel:
         """`/start [code]`: (conversation id or None, why, live keyboard). A valid code links
         the chat to the invitation's patient; nothing is stored otherwise."""
         with session_scope(self.session_factory) as session:
-            row = repo.telegram_chat(session, chat_id)
+            row = telegram_chat(session, chat_id)
             if code is None:
                 if row is None:
                     return None, "no_invite", None
                 _unblock(row)
                 return row.conversation_id, "known", row.keyboard_message_id
-            invitation = repo.invitation_by_token(session, code) if _CODE.fullmatch(code) else None
+            invitation = invitation_by_token(session, code) if _CODE.fullmatch(code) else None
             if invitation is None or invitation.channel != "telegram":
                 return None, "bad_invite", None
             if row is not None and row.invitation_id == invitation.id:
@@ -743,13 +746,13 @@ class TelegramChannel:
             if invitation.used_at is not None or expired:
                 return None, "bad_invite", None
             live = row.keyboard_message_id if row is not None else None
-            conversation = repo.conversation_for_invitation(session, invitation)
-            repo.link_telegram_chat(session, chat_id, invitation, conversation)
+            conversation = conversation_for_invitation(session, invitation)
+            link_telegram_chat(session, chat_id, invitation, conversation)
             return conversation.id, "linked", live
 
     def _linked(self, chat_id: int) -> tuple[str, int | None] | None:
         with session_scope(self.session_factory) as session:
-            row = repo.telegram_chat(session, chat_id)
+            row = telegram_chat(session, chat_id)
             if row is None:
                 return None
             _unblock(row)  # the patient writes: the chat is reachable again
@@ -757,13 +760,13 @@ class TelegramChannel:
 
     def _set_keyboard(self, chat_id: int, message_id: int | None) -> None:
         with session_scope(self.session_factory) as session:
-            row = repo.telegram_chat(session, chat_id)
+            row = telegram_chat(session, chat_id)
             if row is not None:
                 row.keyboard_message_id = message_id
 
     def _mark_blocked(self, chat_id: int, reason: str) -> None:
         with session_scope(self.session_factory) as session:
-            row = repo.telegram_chat(session, chat_id)
+            row = telegram_chat(session, chat_id)
             if row is None:
                 return
             if row.blocked_at is None:
@@ -779,11 +782,11 @@ class TelegramChannel:
         """The stored replies to an inbound message; an apology if it got none (the app
         stopped between storing it and replying)."""
         with session_scope(self.session_factory) as session:
-            inbound = repo.message_with_external_id(session, conversation_id, external_id)
+            inbound = message_with_external_id(session, conversation_id, external_id)
             if inbound is None:
                 return []
             replies: list[OutboundMessage] = []
-            for message in repo.transcript(session, conversation_id):
+            for message in transcript(session, conversation_id):
                 if message.id <= inbound.id:
                     continue
                 if message.direction == "in":
@@ -814,7 +817,7 @@ class TelegramChannel:
         if not data.startswith(_HASHED):
             return data
         with session_scope(self.session_factory) as session:
-            recent = repo.recent_outbound(session, conversation_id, limit=RECENT_FOR_BUTTONS)
+            recent = recent_outbound(session, conversation_id, limit=RECENT_FOR_BUTTONS)
             offered = [b.get("payload", "") for m in recent for b in (m.buttons or [])]
         return resolve_callback(data, offered)
 

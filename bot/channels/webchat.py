@@ -13,9 +13,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from bot import speech
 from bot.chat import BadInput, ChatHandler, OutboundMessage, message_json
-from bot.storage import repo
+from bot.storage.audit import audit
+from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
 from bot.storage.models import Message, utcnow
+from bot.storage.patients import invitation_by_token
+from bot.storage.transcripts import transcript
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +40,13 @@ def _conversation_id(request: Request, token: str) -> tuple[str | None, int | No
     expired link that was never used (a link in use keeps working)."""
     factory = request.app.state.session_factory
     with session_scope(factory) as session:
-        invitation = repo.invitation_by_token(session, token)
+        invitation = invitation_by_token(session, token)
         if invitation is None or invitation.channel != "web":
             return None, None
         expired = invitation.expires_at is not None and invitation.expires_at < utcnow()
         if expired and invitation.used_at is None:
             return None, None
-        conversation = repo.conversation_for_invitation(session, invitation)
+        conversation = conversation_for_invitation(session, invitation)
         return conversation.id, invitation.patient_id
 
 
@@ -93,10 +96,10 @@ def _transcript(
     request: Request, conversation_id: str, patient_id: int, token: str
 ) -> list[dict[str, Any]]:
     with session_scope(request.app.state.session_factory) as session:
-        repo.audit(session, actor="patient", action="transcript.view.self", patient_id=patient_id)
+        audit(session, actor="patient", action="transcript.view.self", patient_id=patient_id)
         return [
             _message_entry(token, m)
-            for m in repo.transcript(session, conversation_id)
+            for m in transcript(session, conversation_id)
             if m.kind != "event"
         ]
 

@@ -41,7 +41,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
     from bot.console.auth import AccountError, create_user
-    from bot.storage import repo
+    from bot.storage.audit import audit
     from bot.storage.console_models import ConsoleUser
     from bot.storage.db import session_scope
 
@@ -59,7 +59,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
             user = create_user(
                 session, args.email, password, role=args.role, teams=list(args.team or [])
             )
-            repo.audit(
+            audit(
                 session, actor=_actor(), action="user.add", detail=f"{user.email} ({user.role})"
             )
             summary = f"{user.email} ({user.role}; teams: {', '.join(args.team or []) or 'none'})"
@@ -73,12 +73,13 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     """The patient's "who has seen my data" list (a patient right in Denmark)."""
     from bot.console.patient import access_log
-    from bot.storage import repo
+    from bot.storage.audit import audit
     from bot.storage.db import session_scope
+    from bot.storage.patients import patient_by_pseudonym
 
     factory = _factory(settings)
     with session_scope(factory) as session:
-        patient = repo.patient_by_pseudonym(session, args.patient)
+        patient = patient_by_pseudonym(session, args.patient)
         if patient is None:
             print(f"error: no patient {args.patient}", file=sys.stderr)
             return 1
@@ -89,7 +90,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{event.created_at.isoformat(timespec='seconds')}\t{who}\t{event.action}")
         if not events:
             print("(nothing recorded)")
-        repo.audit(session, actor=_actor(), action="access_log.view", patient_id=patient.id)
+        audit(session, actor=_actor(), action="access_log.view", patient_id=patient.id)
     return 0
 
 
@@ -97,8 +98,9 @@ def cmd_export_csv(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console.auth import pseudonym_key
     from bot.export.csv_export import export_csv
     from bot.questionnaire.loader import load_directory
-    from bot.storage import repo
+    from bot.storage.audit import audit
     from bot.storage.db import session_scope
+    from bot.storage.patients import patient_by_pseudonym
 
     factory = _factory(settings)
     questionnaires = load_directory(
@@ -107,7 +109,7 @@ def cmd_export_csv(args: argparse.Namespace, settings: Settings) -> int:
     with session_scope(factory) as session:
         patient_ids = None
         if getattr(args, "patient", None):
-            patient = repo.patient_by_pseudonym(session, args.patient)
+            patient = patient_by_pseudonym(session, args.patient)
             if patient is None:
                 print(f"error: no patient {args.patient}", file=sys.stderr)
                 return 1
@@ -120,8 +122,8 @@ def cmd_export_csv(args: argparse.Namespace, settings: Settings) -> int:
             questionnaire_id=args.questionnaire,
         )
         for patient_id in included:
-            repo.audit(session, actor=_actor(), action="export.csv", patient_id=patient_id)
-        repo.audit(session, actor=_actor(), action="export.csv", detail=f"{len(included)} patients")
+            audit(session, actor=_actor(), action="export.csv", patient_id=patient_id)
+        audit(session, actor=_actor(), action="export.csv", detail=f"{len(included)} patients")
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)

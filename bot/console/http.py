@@ -31,7 +31,7 @@ from bot.console.auth import COOKIE_NAME, CSRF_FIELD, SessionCodec, SessionData
 from bot.console.i18n import LANGUAGE_NAMES, LANGUAGES, ConsoleTexts, language
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
-from bot.storage import repo
+from bot.storage.audit import audit
 from bot.storage.console_models import ConsoleUser
 from bot.storage.db import session_scope
 
@@ -115,7 +115,7 @@ class Ctx:
         detail: str | None = None,
         actor: str | None = None,
     ) -> None:
-        repo.audit(
+        audit(
             session,
             actor=actor or (self.staff.email if self.staff else "anonymous"),
             action=action,

@@ -33,7 +33,6 @@ from bot.console.qr import qr_svg
 from bot.conversation import SCREENING_ID
 from bot.export import fhir
 from bot.export.csv_export import export_csv
-from bot.storage import repo
 from bot.storage.console_models import (
     AGE_BANDS,
     ROLES,
@@ -44,6 +43,7 @@ from bot.storage.console_models import (
     Team,
 )
 from bot.storage.models import Alert, AuditEvent, Invitation, Patient, utcnow
+from bot.storage.patients import create_invitation, create_patient
 
 log = logging.getLogger(__name__)
 
@@ -249,8 +249,8 @@ def invite(ctx: Ctx) -> Response:
         if errors:
             return _invite_form(ctx, session, status=400, errors=errors, values=values)
         assert questionnaire is not None
-        patient = repo.create_patient(session, label=values["label"] or None)
-        invitation = repo.create_invitation(session, patient, questionnaire.id)
+        patient = create_patient(session, label=values["label"] or None)
+        invitation = create_invitation(session, patient, questionnaire.id)
         session.add(
             PatientProfile(
                 patient_id=patient.id,
@@ -294,7 +294,7 @@ def invite_again(ctx: Ctx) -> Response:
         patient = access.patient_for(session, ctx.user, ctx.request.path_params["pseudonym"])
         if questionnaire is None or questionnaire.id == SCREENING_ID:
             return ctx.redirect(f"/patients/{patient.pseudonym}")
-        invitation = repo.create_invitation(session, patient, questionnaire.id)
+        invitation = create_invitation(session, patient, questionnaire.id)
         ctx.audit(session, "patient.invite", patient_id=patient.id, detail=questionnaire.id)
         pseudonym, patient_id, link = patient.pseudonym, patient.id, _web_link(ctx, invitation)
     return _invitation_page(ctx, pseudonym, patient_id, questionnaire.id, link)

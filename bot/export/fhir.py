@@ -37,8 +37,8 @@ from sqlalchemy.orm import Session
 from bot.questionnaire.flow import effective_answers
 from bot.questionnaire.model import AnswerValue, Item, Questionnaire, ScoringRule
 from bot.questionnaire.scoring import ScoreResult, score
-from bot.storage import repo
 from bot.storage.models import Answer, Patient, Response
+from bot.storage.responses import current_answers, responses_for_export
 
 PSEUDONYM_SYSTEM = "urn:pro-chat:pseudonym"
 """``subject.identifier.system`` of every exported resource."""
@@ -403,7 +403,7 @@ def export_bundle(
     """
     resources: list[dict[str, Any]] = []
     pseudonyms: dict[int, str] = {}
-    for response in repo.responses_for_export(session, questionnaire_id=questionnaire_id):
+    for response in responses_for_export(session, questionnaire_id=questionnaire_id):
         if patient_id is not None and response.patient_id != patient_id:
             continue
         questionnaire = questionnaires.get(response.questionnaire_id)
@@ -418,7 +418,7 @@ def export_bundle(
             if patient is None:
                 raise ValueError(f"response {response.id} has no patient")
             pseudonym = pseudonyms[response.patient_id] = patient.pseudonym
-        rows = repo.current_answers(session, response.id)
+        rows = current_answers(session, response.id)
         resources.append(
             questionnaire_response(response, rows, questionnaire, patient_pseudonym=pseudonym)
         )

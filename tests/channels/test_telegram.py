@@ -25,10 +25,18 @@ from bot.conversation import ConversationService, Inbound
 from bot.engine import EngineReply
 from bot.i18n import Texts
 from bot.settings import Settings
-from bot.storage import repo
+from bot.storage.conversations import conversation_for_invitation, get_conversation
 from bot.storage.db import make_engine, make_session_factory, migrate, session_scope
 from bot.storage.models import Conversation, Invitation, Message, Patient, utcnow
+from bot.storage.patients import (
+    create_invitation,
+    create_patient,
+    invitation_by_token,
+    web_invitation_for,
+)
+from bot.storage.telegram_chats import telegram_chat
 from bot.storage.telegram_models import TelegramChat
+from bot.storage.transcripts import add_message, transcript
 from tests.channels.fake_bot_api import TOKEN, USERNAME, FakeBotApi, TelegramUser
 from tests.conftest import make_settings
 
@@ -120,30 +128,30 @@ def test_settings(tmp_path: Path) -> None:
 
 
 def _invite(session: Session, patient: Patient, channel: str, qid: str = "who5") -> Invitation:
-    return repo.create_invitation(session, patient, qid, channel=channel)
+    return create_invitation(session, patient, qid, channel=channel)
 
 
 def test_web_and_telegram_invitations_share_one_conversation(
     session_factory: sessionmaker[Session],
 ) -> None:
     with session_scope(session_factory) as session:
-        patient = repo.create_patient(session)
+        patient = create_patient(session)
         web = _invite(session, patient, "web")
-        first = repo.conversation_for_invitation(session, web)
+        first = conversation_for_invitation(session, web)
         telegram = _invite(session, patient, "telegram")
-        assert repo.conversation_for_invitation(session, telegram).id == first.id
+        assert conversation_for_invitation(session, telegram).id == first.id
         assert telegram.used_at is not None
-        assert repo.conversation_for_invitation(session, web).id == first.id
+        assert conversation_for_invitation(session, web).id == first.id
         # Another questionnaire is another conversation.
         other = _invite(session, patient, "telegram", "phq9")
-        assert repo.conversation_for_invitation(session, other).id != first.id
+        assert conversation_for_invitation(session, other).id != first.id
         # Another patient never shares.
-        stranger = _invite(session, repo.create_patient(session), "web")
-        assert repo.conversation_for_invitation(session, stranger).id != first.id
+        stranger = _invite(session, create_patient(session), "web")
+        assert conversation_for_invitation(session, stranger).id != first.id
         # A web link made for the conversation opens that conversation.
-        link = repo.web_invitation_for(session, first)
+        link = web_invitation_for(session, first)
         assert link.id == web.id
-        assert repo.conversation_for_invitation(session, link).id == first.id
+        assert conversation_for_invitation(session, link).id == first.id
 
 
 def test_an_unused_web_link_of_the_patient_is_offered_again(
@@ -152,38 +160,38 @@ def test_an_unused_web_link_of_the_patient_is_offered_again(
     """The console makes a web and a Telegram link at once; the patient starts on Telegram:
     the web link offered at consent is the one already made, not another one."""
     with session_scope(session_factory) as session:
-        patient = repo.create_patient(session)
+        patient = create_patient(session)
         web = _invite(session, patient, "web")
         telegram = _invite(session, patient, "telegram")
-        conversation = repo.conversation_for_invitation(session, telegram)
-        assert repo.web_invitation_for(session, conversation).id == web.id
+        conversation = conversation_for_invitation(session, telegram)
+        assert web_invitation_for(session, conversation).id == web.id
         web.expires_at = utcnow() - timedelta(seconds=1)  # an expired one is not offered
         session.flush()
-        fresh = repo.web_invitation_for(session, conversation)
+        fresh = web_invitation_for(session, conversation)
         assert fresh.id != web.id and fresh.channel == "web"
-        assert repo.conversation_for_invitation(session, fresh).id == conversation.id
+        assert conversation_for_invitation(session, fresh).id == conversation.id
 
 
 def test_an_invitation_made_after_completion_starts_a_new_round(
     session_factory: sessionmaker[Session],
 ) -> None:
     with session_scope(session_factory) as session:
-        patient = repo.create_patient(session)
+        patient = create_patient(session)
         first_invitation = _invite(session, patient, "telegram")
-        first = repo.conversation_for_invitation(session, first_invitation)
+        first = conversation_for_invitation(session, first_invitation)
         sibling = _invite(session, patient, "web")  # made while the first was in progress
         first.status, first.completed_at = "completed", utcnow()
         session.flush()
-        assert repo.conversation_for_invitation(session, sibling).id == first.id
+        assert conversation_for_invitation(session, sibling).id == first.id
         later = _invite(session, patient, "web")
         later.created_at = utcnow() + timedelta(seconds=1)
         session.flush()
-        second = repo.conversation_for_invitation(session, later)
+        second = conversation_for_invitation(session, later)
         assert second.id != first.id
-        assert repo.conversation_for_invitation(session, later).id == second.id
+        assert conversation_for_invitation(session, later).id == second.id
         # The web link for the new round is one that opens the new round.
-        link = repo.web_invitation_for(session, second)
-        assert repo.conversation_for_invitation(session, link).id == second.id
+        link = web_invitation_for(session, second)
+        assert conversation_for_invitation(session, link).id == second.id
 
 
 def test_consent_on_telegram_warns_and_offers_the_web_chat(
@@ -194,10 +202,10 @@ def test_consent_on_telegram_warns_and_offers_the_web_chat(
 ) -> None:
     def consent_texts(channel: str) -> tuple[str, list[str]]:
         with session_scope(session_factory) as session:
-            patient = repo.create_patient(session)
+            patient = create_patient(session)
             invitation = _invite(session, patient, channel)
-            conversation = repo.conversation_for_invitation(session, invitation)
-            repo.add_message(
+            conversation = conversation_for_invitation(session, invitation)
+            add_message(
                 session, conversation, direction="in", channel=channel, kind="event", text=""
             )
             conversation_id = conversation.id
@@ -216,9 +224,9 @@ def test_consent_on_telegram_warns_and_offers_the_web_chat(
     url = notice.split()[-1]
     assert url.startswith(f"{settings.public_url}/chat/")
     with session_scope(session_factory) as session:
-        web_invitation = repo.invitation_by_token(session, url.rsplit("/", 1)[1])
+        web_invitation = invitation_by_token(session, url.rsplit("/", 1)[1])
         assert web_invitation is not None and web_invitation.channel == "web"
-        assert repo.conversation_for_invitation(session, web_invitation).id == conversation_id
+        assert conversation_for_invitation(session, web_invitation).id == conversation_id
     # Asked again (e.g. after a restart): the same web link, not a new one each time.
     again = service.start(Inbound(conversation_id, intent="start"), questionnaire_active=False)
     assert again.replies[-2].text == notice
@@ -303,14 +311,14 @@ class Rig:
     async def invite(self, **changes: Any) -> str:
         """A new patient with a Telegram invitation; returns the code."""
         with session_scope(self.session_factory) as session:
-            patient_id = repo.create_patient(session).id
+            patient_id = create_patient(session).id
         link = await tg.telegram_invite_link(
             self.settings, self.session_factory, patient_id, "who5"
         )
         assert link is not None
         code = link.split("?start=", 1)[1]
         with session_scope(self.session_factory) as session:
-            invitation = repo.invitation_by_token(session, code)
+            invitation = invitation_by_token(session, code)
             assert invitation is not None
             for name, value in changes.items():
                 setattr(invitation, name, value)
@@ -322,7 +330,7 @@ class Rig:
 
     def chat_row(self, chat_id: int) -> TelegramChat | None:
         with session_scope(self.session_factory) as session:
-            return repo.telegram_chat(session, chat_id)
+            return telegram_chat(session, chat_id)
 
 
 @pytest.fixture
@@ -380,7 +388,7 @@ async def test_invite_link_is_a_deep_link_with_an_expiring_single_use_code(rig: 
     code = await rig.invite()
     assert len(code) >= 32
     with session_scope(rig.session_factory) as session:
-        invitation = repo.invitation_by_token(session, code)
+        invitation = invitation_by_token(session, code)
         assert invitation is not None and invitation.channel == "telegram"
         assert invitation.expires_at is not None
         days = (invitation.expires_at - invitation.created_at) / timedelta(days=1)
@@ -457,7 +465,7 @@ async def test_deep_link_buttons_and_old_keyboards(rig: Rig, texts: Texts) -> No
     assert [m["text"] for m in user.keyboards()] == ["Næste spørgsmål"]  # only the new one
 
     with session_scope(rig.session_factory) as session:
-        inbound = [m for m in repo.transcript(session, row.conversation_id) if m.direction == "in"]
+        inbound = [m for m in transcript(session, row.conversation_id) if m.direction == "in"]
         assert [m.channel for m in inbound] == ["telegram"] * 3
         assert all((m.external_id or "").startswith("tg:") for m in inbound)
         assert inbound[1].text == "Ja" and inbound[2].text == "Lang kode"
@@ -513,9 +521,9 @@ async def test_a_message_stored_before_a_crash_gets_an_apology(rig: Rig, texts: 
     row = rig.chat_row(5202)
     assert row is not None
     with session_scope(rig.session_factory) as session:  # stored, then the app stopped
-        conversation = repo.get_conversation(session, row.conversation_id)
+        conversation = get_conversation(session, row.conversation_id)
         assert conversation is not None
-        repo.add_message(
+        add_message(
             session, conversation, direction="in", channel="telegram", text="det meste af tiden",
             external_id=f"tg:{update['update_id']}",
         )  # fmt: skip

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from bot.conversation import Inbound
 from bot.i18n import Texts
-from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Message
+from bot.storage.patients import create_invitation, create_patient, invitation_by_token
 from bot.web import create_app
 from tests.conftest import make_settings
 
@@ -62,8 +62,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 def invite(client: TestClient, questionnaire_id: str = "who5", channel: str = "web") -> str:
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
-        patient = repo.create_patient(session)
-        return repo.create_invitation(session, patient, questionnaire_id, channel=channel).token
+        patient = create_patient(session)
+        return create_invitation(session, patient, questionnaire_id, channel=channel).token
 
 
 def stored(client: TestClient, token: str | None = None) -> list[Message]:
@@ -206,8 +206,8 @@ def test_expired_unused_link_does_not_open_a_chat(client: TestClient) -> None:
     from datetime import timedelta
 
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
-        patient = repo.create_patient(session)
-        token = repo.create_invitation(
+        patient = create_patient(session)
+        token = create_invitation(
             session, patient, "who5", valid_for=timedelta(seconds=-1)
         ).token
     assert client.get(f"/chat/{token}").status_code == 404
@@ -345,7 +345,7 @@ def test_transcript_view_is_audited(client: TestClient) -> None:
     client.get(api(token))
     client.get(api(token))
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
-        invitation = repo.invitation_by_token(session, token)
+        invitation = invitation_by_token(session, token)
         assert invitation is not None
         actions = session.scalars(
             select(AuditEvent.action).where(AuditEvent.patient_id == invitation.patient_id)

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 from bot.engine import EngineReply
-from bot.storage import repo
+from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
+from bot.storage.patients import create_invitation, create_patient
+from bot.storage.transcripts import add_message
 from bot.web import create_app
 from tests.conftest import make_settings
 
@@ -58,13 +60,13 @@ class Chat:
 def new_chat(client: TestClient) -> Chat:
     factory = client.app.state.session_factory  # type: ignore[attr-defined]
     with session_scope(factory) as session:
-        patient = repo.create_patient(session)
-        invitation = repo.create_invitation(session, patient, "who5", channel="web")
-        conversation = repo.conversation_for_invitation(session, invitation)
-        silent = repo.add_message(
+        patient = create_patient(session)
+        invitation = create_invitation(session, patient, "who5", channel="web")
+        conversation = conversation_for_invitation(session, invitation)
+        silent = add_message(
             session, conversation, direction="out", channel="web", text="Hej! Jeg er en chatbot."
         )
-        spoken = repo.add_message(
+        spoken = add_message(
             session,
             conversation,
             direction="out",
@@ -74,7 +76,7 @@ def new_chat(client: TestClient) -> Chat:
             link_id="who5-1",
             meta={"audio": True},
         )
-        answer = repo.add_message(
+        answer = add_message(
             session,
             conversation,
             direction="in",
@@ -152,8 +154,8 @@ def test_unknown_or_telegram_token_is_404(client: TestClient) -> None:
     assert client.get(audio("not-a-real-token", chat.spoken)).status_code == 404
     factory = client.app.state.session_factory  # type: ignore[attr-defined]
     with session_scope(factory) as session:
-        patient = repo.create_patient(session)
-        telegram = repo.create_invitation(session, patient, "who5", channel="telegram").token
+        patient = create_patient(session)
+        telegram = create_invitation(session, patient, "who5", channel="telegram").token
     assert client.get(audio(telegram, chat.spoken)).status_code == 404
 
 

@@ -16,9 +16,9 @@ from bot.conversation import ConversationService
 from bot.export import fhir
 from bot.export.csv_export import COLUMNS, export_csv, research_pseudonym
 from bot.questionnaire.model import Questionnaire
-from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Answer, Conversation, Invitation, Patient, Response
+from bot.storage.responses import add_answer, open_response
 from tests.console.conftest import Staff, assign, complete_who5, login, post
 
 KEY = b"k" * 32
@@ -33,13 +33,13 @@ def _patient_with_free_text(session_factory: sessionmaker[Session]) -> str:
         conversation = session.get(Conversation, cid)
         assert conversation is not None
         conversation.patient.label = "Stue 12, hr. Hansen"
-        response = repo.open_response(session, conversation, "1.0.0")
-        repo.add_answer(session, response, Answer(
+        response = open_response(session, conversation, "1.0.0")
+        add_answer(session, response, Answer(
             link_id="bv-netvaerk-hvem", item_type="string", value_string=FREE_TEXT,
             display=FREE_TEXT, raw_text=FREE_TEXT, input_kind="text", literacy_level="standard",
             wording_shown="Hvem kan hjælpe dig?",
         ))  # fmt: skip
-        repo.add_answer(session, response, Answer(
+        add_answer(session, response, Answer(
             link_id="bv-belastning", item_type="integer", value_integer=9, display="9",
             raw_text="=9+1", input_kind="text", literacy_level="standard",
             wording_shown="Hvor belastet ...",

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.conversation import ConversationService
-from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Answer, Conversation, Message, Patient, Response
+from bot.storage.responses import add_answer
+from bot.storage.transcripts import add_event
 from tests.console.conftest import Staff, assign, complete_who5, login
 from tests.helpers import store_inbound
 
@@ -32,13 +33,13 @@ def test_patient_page_shows_transcript_answers_and_scores(
     with session_scope(session_factory) as session:
         conversation = session.get(Conversation, cid)
         assert conversation is not None
-        repo.add_event(session, conversation, "signal", signal="explain")
-        repo.add_event(session, conversation, "level", level="plain", previous="standard",
+        add_event(session, conversation, "signal", signal="explain")
+        add_event(session, conversation, "level", level="plain", previous="standard",
                        reason="conversation: asked what something means")  # fmt: skip
         response = session.scalar(select(Response).where(Response.conversation_id == cid))
         assert response is not None
         # A corrected answer: the first one is kept as superseded.
-        repo.add_answer(session, response, Answer(
+        add_answer(session, response, Answer(
             link_id="who5-1", item_type="choice", code="2",
             display="Lidt mindre end halvdelen af tiden", score=2, input_kind="text",
             raw_text="lidt under halvdelen", interpretation="synonym", literacy_level="plain",

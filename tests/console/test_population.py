@@ -14,9 +14,9 @@ from bot.console.access import Staff as StaffView
 from bot.console.charts import Segment, bar_chart, box_chart, stacked_chart
 from bot.conversation import ConversationService
 from bot.questionnaire.model import Questionnaire
-from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, utcnow
+from bot.storage.patients import create_invitation
 from tests.console.conftest import Staff, assign, complete_who5, login
 from tests.helpers import answer_all, new_conversation
 
@@ -37,7 +37,7 @@ def test_report_by_literacy_level(
     with session_scope(session_factory) as session:  # a second, unused link: counted once
         conversation = session.get(Conversation, standard_low)
         assert conversation is not None
-        repo.create_invitation(session, conversation.patient, "who5", channel="telegram")
+        create_invitation(session, conversation.patient, "who5", channel="telegram")
     admin = StaffView(id=0, email="a@example.org", role="admin", team_ids=frozenset())
     now = utcnow()
     with session_scope(session_factory) as session:

@@ -14,10 +14,12 @@ from bot.console.worklist import Filters, WorklistRow, apply, build_rows, severi
 from bot.conversation import ConversationService
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
-from bot.storage import repo
+from bot.storage.alerts import add_alert
 from bot.storage.console_models import PatientProfile
 from bot.storage.db import session_scope
 from bot.storage.models import Answer, Conversation, Invitation, utcnow
+from bot.storage.patients import create_invitation
+from bot.storage.responses import add_answer, open_response
 from tests.console.conftest import Staff, assign, complete_who5, login
 from tests.helpers import answer_all, new_conversation, store_inbound
 
@@ -96,7 +98,7 @@ def test_urgent_alert_comes_first_and_withdrawn_last(
     with session_scope(session_factory) as session:
         conversation = session.get(Conversation, urgent)
         assert conversation is not None
-        repo.add_alert(session, conversation, rule_id="phq9-item9", level="red", urgent=True,
+        add_alert(session, conversation, rule_id="phq9-item9", level="red", urgent=True,
                        message="PHQ-9 item 9 above 0.")  # fmt: skip
     p_red = assign(session_factory, red, None)[1]
     p_urgent = assign(session_factory, urgent, None)[1]
@@ -151,8 +153,8 @@ def test_an_unused_second_link_to_the_same_questionnaire_does_not_hold_completio
     with session_scope(session_factory) as session:
         conversation = session.get(Conversation, cid)
         assert conversation is not None
-        repo.create_invitation(session, conversation.patient, "who5", channel="telegram")
-        repo.create_invitation(session, conversation.patient, "phq9")
+        create_invitation(session, conversation.patient, "who5", channel="telegram")
+        create_invitation(session, conversation.patient, "phq9")
     _pid, pseudonym = assign(session_factory, cid, None)
     rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
     assert rows[pseudonym].status == "in_progress"  # PHQ-9 is still to do
@@ -177,14 +179,14 @@ def test_no_network_and_misunderstanding_flags(
     with session_scope(session_factory) as session:
         conversation = session.get(Conversation, alone)
         assert conversation is not None
-        response = repo.open_response(session, conversation, "1.0.0")
-        repo.add_answer(session, response, Answer(
+        response = open_response(session, conversation, "1.0.0")
+        add_answer(session, response, Answer(
             link_id="bv-netvaerk", item_type="boolean", value_boolean=False, display="Nej",
             input_kind="button", literacy_level="standard", wording_shown="Har du nogen ...",
         ))  # fmt: skip
         other = session.get(Conversation, confused)
         assert other is not None
-        repo.add_alert(session, other, rule_id="difficulty:who5-2", level="yellow", urgent=False,
+        add_alert(session, other, rule_id="difficulty:who5-2", level="yellow", urgent=False,
                        message="Patient had difficulty answering item who5-2.")  # fmt: skip
     p_alone = assign(session_factory, alone, None)[1]
     p_confused = assign(session_factory, confused, None)[1]

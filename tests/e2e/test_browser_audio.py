@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.i18n import Texts
-from bot.storage import repo
 from bot.storage.db import make_engine, make_session_factory, session_scope
+from bot.storage.patients import invitation_by_token
 from tests.e2e.conftest import LiveSystem
 from tests.e2e.test_browser import browser  # noqa: F401  (the module-scoped Chromium fixture)
 
@@ -23,7 +23,7 @@ def switch_read_aloud_on(system: LiveSystem, token: str) -> None:
     engine = make_engine(system.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
-            invitation = repo.invitation_by_token(session, token)
+            invitation = invitation_by_token(session, token)
             assert invitation is not None
             invitation.patient.read_aloud = True
     finally:

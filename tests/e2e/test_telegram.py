@@ -22,10 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Texts
 from bot.questionnaire.model import Questionnaire
-from bot.storage import repo
 from bot.storage.db import make_engine, make_session_factory, session_scope
 from bot.storage.models import Answer, Conversation, Invitation, Message, Patient, Response
+from bot.storage.patients import invitation_by_token
+from bot.storage.responses import all_answers, current_answers
+from bot.storage.telegram_chats import telegram_chat
 from bot.storage.telegram_models import TelegramChat
+from bot.storage.transcripts import transcript
 from tests.channels.fake_bot_api import USERNAME, FakeBotApi, TelegramUser
 from tests.e2e.conftest import BOT, LiveSystem
 from tests.e2e.conftest import Patient as WebPatient
@@ -110,7 +113,7 @@ class TelegramSystem:
 
     def chat(self, chat_id: int) -> TelegramChat | None:
         with session_scope(self.session_factory) as session:
-            return repo.telegram_chat(session, chat_id)
+            return telegram_chat(session, chat_id)
 
     def response_id(self, chat_id: int) -> str:
         row = self.chat(chat_id)
@@ -223,7 +226,7 @@ def test_who5_by_inline_buttons(
     }
     assert tg.exported(user.chat_id) == codes
     with session_scope(tg.session_factory) as session:
-        rows = repo.current_answers(session, tg.response_id(user.chat_id))
+        rows = current_answers(session, tg.response_id(user.chat_id))
         assert [r.input_kind for r in rows] == ["button"] * 5
     # Every press answered; no keyboard left to press; "typing" shown for every turn.
     presses = 1 + len(CONFIDENT_READER) + 5
@@ -273,13 +276,13 @@ def test_a_redelivered_update_is_not_double_counted(tg: TelegramSystem, texts: T
     # Delivered again: not handled twice; the stored reply is sent again (nothing is lost).
     assert [m["text"] for m in user.send_update(typed)] == first
     with session_scope(tg.session_factory) as session:
-        rows = repo.all_answers(session, tg.response_id(user.chat_id))
+        rows = all_answers(session, tg.response_id(user.chat_id))
         assert sorted((r.link_id, r.code) for r in rows) == [("who5-1", "5"), ("who5-2", "1")]
         row = tg.chat(user.chat_id)
         assert row is not None
         stored = [
             m.external_id
-            for m in repo.transcript(session, row.conversation_id)
+            for m in transcript(session, row.conversation_id)
             if m.direction == "in"
         ]
         assert len(stored) == len(set(stored))
@@ -327,7 +330,7 @@ def test_forged_webhook_requests_are_refused(tg: TelegramSystem) -> None:
     assert tg.counts() == before
     assert not tg.api.calls_to("sendMessage", user.chat_id, since)
     with session_scope(tg.session_factory) as session:
-        invitation = repo.invitation_by_token(session, code)
+        invitation = invitation_by_token(session, code)
         assert invitation is not None and invitation.used_at is None  # still unused
     assert tg.post(start).status_code == 200  # the genuine one works
     assert tg.chat(user.chat_id) is not None
@@ -343,7 +346,7 @@ def test_a_blocked_chat_is_recorded_and_not_retried(tg: TelegramSystem, texts: T
     assert row is not None and row.blocked_at is not None and row.blocked_reason == "forbidden"
     # The answer is stored all the same; Telegram was tried once, not again and again.
     with session_scope(tg.session_factory) as session:
-        rows = repo.current_answers(session, tg.response_id(user.chat_id))
+        rows = current_answers(session, tg.response_id(user.chat_id))
         assert [(r.link_id, r.code) for r in rows] == [("who5-1", "5")]
     time.sleep(1.0)
     attempts = [c for c in tg.api.calls[since:] if c.chat_id == user.chat_id]
@@ -385,6 +388,6 @@ def test_start_on_telegram_continue_on_the_web_and_back(
         row = tg.chat(user.chat_id)
         assert row is not None
         channels = {
-            m.channel for m in repo.transcript(session, row.conversation_id) if m.direction == "in"
+            m.channel for m in transcript(session, row.conversation_id) if m.direction == "in"
         }
         assert channels == {"telegram", "web"}

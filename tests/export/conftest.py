@@ -20,9 +20,12 @@ from bot.questionnaire.model import (
     Item,
     Questionnaire,
 )
-from bot.storage import repo
+from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import make_engine, make_session_factory, migrate
 from bot.storage.models import Answer, Invitation, Patient, Response
+from bot.storage.patients import create_invitation, create_patient
+from bot.storage.responses import add_answer as store_answer
+from bot.storage.responses import open_response
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONNAIRE_DIR = ROOT / "dialogues" / "questionnaires"
@@ -90,10 +93,10 @@ def start_response(session: Session) -> StartResponse:
         completed_at: datetime | None = None,
     ) -> Stored:
         if patient is None:
-            patient = repo.create_patient(session, label="Testperson Hansen")
-        invitation = repo.create_invitation(session, patient, questionnaire.id)
-        conversation = repo.conversation_for_invitation(session, invitation)
-        response = repo.open_response(session, conversation, questionnaire.version)
+            patient = create_patient(session, label="Testperson Hansen")
+        invitation = create_invitation(session, patient, questionnaire.id)
+        conversation = conversation_for_invitation(session, invitation)
+        response = open_response(session, conversation, questionnaire.version)
         response.status = status
         response.completed_at = completed_at
         session.flush()
@@ -137,7 +140,7 @@ def add_answer(session: Session) -> AddAnswer:
                 row.value_boolean = value  # type: ignore[assignment]
             else:
                 row.value_string = value  # type: ignore[assignment]
-        return repo.add_answer(session, response, row)
+        return store_answer(session, response, row)
 
     return add
 

@@ -27,8 +27,8 @@ from bot.export.fhir import (
 )
 from bot.questionnaire.flow import effective_answers
 from bot.questionnaire.model import AnswerValue, Questionnaire, ScoringRule
-from bot.storage import repo
 from bot.storage.models import Answer, Response
+from bot.storage.responses import all_answers, current_answers
 from tests.export.conftest import AddAnswer, StartResponse
 
 COMPLETED = datetime(2025, 3, 4, 10, 30, tzinfo=UTC)
@@ -106,7 +106,7 @@ def test_questionnaire_response_fields(
 ) -> None:
     stored = start_response(who5, status="completed", completed_at=COMPLETED)
     _answer_all(who5, stored.response, _codes(who5), add_answer)
-    rows = repo.all_answers(session, stored.response.id)
+    rows = all_answers(session, stored.response.id)
     qr = questionnaire_response(
         stored.response, rows, who5, patient_pseudonym=stored.patient.pseudonym
     )
@@ -133,7 +133,7 @@ def test_choice_answers_are_codings_with_the_score_code(
     _answer_all(who5, stored.response, codes, add_answer)
     qr = questionnaire_response(
         stored.response,
-        repo.current_answers(session, stored.response.id),
+        current_answers(session, stored.response.id),
         who5,
         patient_pseudonym=stored.patient.pseudonym,
     )
@@ -158,7 +158,7 @@ def test_only_the_latest_of_corrected_answers_is_exported(
     add_answer(who5, stored.response, first, code="1")
     add_answer(who5, stored.response, first, code="2")
     add_answer(who5, stored.response, first, code="5")
-    rows = repo.all_answers(session, stored.response.id)
+    rows = all_answers(session, stored.response.id)
     assert len(rows) == 3
     qr = questionnaire_response(stored.response, rows, who5, patient_pseudonym="P-X")
     assert [it["linkId"] for it in qr["item"]] == [first]
@@ -177,7 +177,7 @@ def test_skipped_answers_are_left_out(
     add_answer(who5, stored.response, links[2], skipped=True)
     qr = questionnaire_response(
         stored.response,
-        repo.all_answers(session, stored.response.id),
+        all_answers(session, stored.response.id),
         who5,
         patient_pseudonym="P-X",
     )
@@ -310,7 +310,7 @@ def test_who5_bands_at_the_extremes(
     _answer_all(who5, stored.response, dict(zip(links, map(str, scores), strict=True)), add_answer)
     (obs,) = score_observations(
         stored.response,
-        repo.current_answers(session, stored.response.id),
+        current_answers(session, stored.response.id),
         who5,
         patient_pseudonym="P-X",
     )
@@ -326,7 +326,7 @@ def test_no_observation_without_enough_answers(
     links = [i.link_id for i in who5.answerable_items]
     add_answer(who5, stored.response, links[0], code="4")
     add_answer(who5, stored.response, links[1], skipped=True)
-    rows = repo.current_answers(session, stored.response.id)
+    rows = current_answers(session, stored.response.id)
     assert score_observations(stored.response, rows, who5, patient_pseudonym="P-X") == []
 
 
@@ -350,7 +350,7 @@ def test_in_progress_score_is_preliminary(
     _answer_all(who5, stored.response, _codes(who5), add_answer)
     (obs,) = score_observations(
         stored.response,
-        repo.current_answers(session, stored.response.id),
+        current_answers(session, stored.response.id),
         who5,
         patient_pseudonym="P-X",
     )
@@ -440,7 +440,7 @@ def test_integer_boolean_string_and_enable_when(
     add_answer(mixed, r, "worry", code="ja")
     add_answer(mixed, r, "worry-about", value="Min operation")
     add_answer(mixed, r, "note", skipped=True)
-    rows = repo.all_answers(session, r.id)
+    rows = all_answers(session, r.id)
     qr = questionnaire_response(r, rows, mixed, patient_pseudonym="P-X")
     validate(bundle([qr]))
     assert [(it["linkId"], it["answer"]) for it in qr["item"]] == [
@@ -462,7 +462,7 @@ def test_integer_boolean_string_and_enable_when(
     ]
     # Correcting "worry" to "nej" disables "worry-about": its answer is no longer exported.
     add_answer(mixed, r, "worry", code="nej")
-    qr = questionnaire_response(r, repo.all_answers(session, r.id), mixed, patient_pseudonym="P")
+    qr = questionnaire_response(r, all_answers(session, r.id), mixed, patient_pseudonym="P")
     assert [it["linkId"] for it in qr["item"]] == ["pain", "sleep", "worry"]
     assert score_observations(r, rows, mixed, patient_pseudonym="P") == []
 
@@ -580,7 +580,7 @@ def test_random_who5_answers_round_trip(
     links = [i.link_id for i in who5.answerable_items]
     codes = dict(zip(links, map(str, scores), strict=True))
     _answer_all(who5, stored.response, codes, add_answer)
-    rows = repo.current_answers(session, stored.response.id)
+    rows = current_answers(session, stored.response.id)
     qr = questionnaire_response(stored.response, rows, who5, patient_pseudonym="P-X")
     observations = score_observations(stored.response, rows, who5, patient_pseudonym="P-X")
     b = bundle([qr, *observations])
@@ -660,7 +660,7 @@ def test_random_answers_to_every_questionnaire_export_validly(
                 value=value.value,
                 skipped=value.skipped,
             )
-    rows = repo.all_answers(session, stored.response.id)
+    rows = all_answers(session, stored.response.id)
     qr = questionnaire_response(stored.response, rows, q, patient_pseudonym="P-X")
     observations = score_observations(stored.response, rows, q, patient_pseudonym="P-X")
     validate(bundle([qr, *observations]))
@@ -698,7 +698,7 @@ def test_patient_text_with_odd_whitespace_is_made_valid(
     add_answer(mixed, stored.response, "pain", value=3)
     qr = questionnaire_response(
         stored.response,
-        repo.all_answers(session, stored.response.id),
+        all_answers(session, stored.response.id),
         mixed,
         patient_pseudonym="P-X",
     )

@@ -14,9 +14,34 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage import repo
+from bot.storage.alerts import add_alert, alerts_for
+from bot.storage.audit import audit
+from bot.storage.conversations import conversation_for_invitation, get_conversation
 from bot.storage.db import alembic_config, migrate, ping, session_scope
 from bot.storage.models import Answer, AuditEvent, Base, Invitation, Message, Patient
+from bot.storage.patients import (
+    create_invitation,
+    create_patient,
+    invitation_by_token,
+    new_token,
+    patient_by_pseudonym,
+)
+from bot.storage.responses import (
+    add_answer,
+    all_answers,
+    current_answers,
+    open_response,
+    responses_for_export,
+)
+from bot.storage.transcripts import (
+    add_message,
+    count_messages,
+    last_outbound,
+    last_presented_link_id,
+    message_with_external_id,
+    recent_outbound,
+    transcript,
+)
 
 PSEUDONYM = re.compile(r"^P-[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{8}$")
 PATIENT_TABLES = ("patients", "invitations", "conversations", "messages", "responses",
@@ -30,9 +55,9 @@ def _answer(link_id: str, code: str) -> Answer:
 
 
 def _setup(session: Session, questionnaire_id: str = "who5"):  # type: ignore[no-untyped-def]
-    patient = repo.create_patient(session)
-    invitation = repo.create_invitation(session, patient, questionnaire_id)
-    conversation = repo.conversation_for_invitation(session, invitation)
+    patient = create_patient(session)
+    invitation = create_invitation(session, patient, questionnaire_id)
+    conversation = conversation_for_invitation(session, invitation)
     return patient, invitation, conversation
 
 
@@ -49,15 +74,15 @@ def test_pseudonyms_are_unique_and_patients_hold_no_pii(
     session_factory: sessionmaker[Session], db_engine: Engine
 ) -> None:
     with session_scope(session_factory) as session:
-        patients = [repo.create_patient(session) for _ in range(200)]
+        patients = [create_patient(session) for _ in range(200)]
         pseudonyms = [p.pseudonym for p in patients]
     assert len(set(pseudonyms)) == 200
     assert all(PSEUDONYM.match(p) for p in pseudonyms), pseudonyms[:5]
 
     with session_scope(session_factory) as session:
-        found = repo.patient_by_pseudonym(session, pseudonyms[17])
+        found = patient_by_pseudonym(session, pseudonyms[17])
         assert found is not None and found.id == patients[17].id
-        assert repo.patient_by_pseudonym(session, "P-NOTTHERE") is None
+        assert patient_by_pseudonym(session, "P-NOTTHERE") is None
         assert (found.consent, found.literacy_level, found.locale) == ("pending", "standard", "da")
 
     # The real table (as migrated), not just the model.
@@ -76,7 +101,7 @@ def test_pseudonyms_are_unique_and_patients_hold_no_pii(
 
 
 def test_tokens_are_long_random_and_url_safe(session_factory: sessionmaker[Session]) -> None:
-    tokens = {repo.new_token() for _ in range(2000)}
+    tokens = {new_token() for _ in range(2000)}
     assert len(tokens) == 2000
     allowed = set(string.ascii_letters + string.digits + "-_")
     for token in tokens:
@@ -84,22 +109,22 @@ def test_tokens_are_long_random_and_url_safe(session_factory: sessionmaker[Sessi
         assert set(token) <= allowed
 
     with session_scope(session_factory) as session:
-        patient = repo.create_patient(session)
-        invitation = repo.create_invitation(session, patient, "who5",
+        patient = create_patient(session)
+        invitation = create_invitation(session, patient, "who5",
                                             valid_for=timedelta(days=7))
         token = invitation.token
         assert invitation.channel == "web"
     assert len(token) >= 32
     with session_scope(session_factory) as session:
-        found = repo.invitation_by_token(session, token)
+        found = invitation_by_token(session, token)
         assert found is not None
         assert found.questionnaire_id == "who5"
         assert found.used_at is None
         _assert_utc(found.expires_at)
         assert found.expires_at - found.created_at == pytest.approx(  # type: ignore[operator]
             timedelta(days=7), abs=timedelta(seconds=5))
-        assert repo.invitation_by_token(session, token[:-1]) is None
-        assert repo.invitation_by_token(session, token.upper()) is None or token == token.upper()
+        assert invitation_by_token(session, token[:-1]) is None
+        assert invitation_by_token(session, token.upper()) is None or token == token.upper()
 
 
 def test_conversation_for_invitation_is_idempotent(
@@ -116,7 +141,7 @@ def test_conversation_for_invitation_is_idempotent(
         with session_scope(session_factory) as session:
             invitation = session.get(Invitation, invitation_id)
             assert invitation is not None
-            again = repo.conversation_for_invitation(session, invitation)
+            again = conversation_for_invitation(session, invitation)
             assert again.id == first_id
             assert again.questionnaire_id == "who5"
             assert again.patient_id == patient.id
@@ -133,16 +158,16 @@ def test_conversation_for_invitation_is_idempotent(
 def test_add_answer_supersedes_the_earlier_answer(session_factory: sessionmaker[Session]) -> None:
     with session_scope(session_factory) as session:
         _patient, _invitation, conversation = _setup(session)
-        response = repo.open_response(session, conversation, "1.0.0")
-        assert repo.open_response(session, conversation, "1.0.0").id == response.id
-        first = repo.add_answer(session, response, _answer("who5-1", "5"))
-        other = repo.add_answer(session, response, _answer("who5-2", "3"))
+        response = open_response(session, conversation, "1.0.0")
+        assert open_response(session, conversation, "1.0.0").id == response.id
+        first = add_answer(session, response, _answer("who5-1", "5"))
+        other = add_answer(session, response, _answer("who5-2", "3"))
         response_id, first_id, other_id = response.id, first.id, other.id
 
     with session_scope(session_factory) as session:
-        response = repo.open_response(session, repo.get_conversation(  # type: ignore[arg-type]
+        response = open_response(session, get_conversation(  # type: ignore[arg-type]
             session, conversation.id), "1.0.0")
-        second = repo.add_answer(session, response, _answer("who5-1", "1"))
+        second = add_answer(session, response, _answer("who5-1", "1"))
         second_id = second.id
 
     with session_scope(session_factory) as session:
@@ -152,9 +177,9 @@ def test_add_answer_supersedes_the_earlier_answer(session_factory: sessionmaker[
         assert old.superseded_by_id == second_id
         untouched = session.get(Answer, other_id)
         assert untouched is not None and untouched.superseded_at is None
-        assert [(a.link_id, a.code) for a in repo.current_answers(session, response_id)] == [
+        assert [(a.link_id, a.code) for a in current_answers(session, response_id)] == [
             ("who5-2", "3"), ("who5-1", "1")]
-        assert sorted(a.id for a in repo.all_answers(session, response_id)) == sorted(
+        assert sorted(a.id for a in all_answers(session, response_id)) == sorted(
             [first_id, other_id, second_id])
         # Nothing was deleted, and the history chain is intact.
         assert session.scalar(text("SELECT count(*) FROM answers")) == 3
@@ -164,24 +189,24 @@ def test_add_alert_once_per_conversation_and_rule(session_factory: sessionmaker[
     with session_scope(session_factory) as session:
         _p, _i, conversation = _setup(session)
         _p2, _i2, other = _setup(session)
-        first = repo.add_alert(session, conversation, rule_id="who5-low", level="red",
+        first = add_alert(session, conversation, rule_id="who5-low", level="red",
                                urgent=False, message="low")
         assert first is not None
-        assert repo.add_alert(session, conversation, rule_id="who5-low", level="red",
+        assert add_alert(session, conversation, rule_id="who5-low", level="red",
                               urgent=False, message="low again") is None
-        assert repo.add_alert(session, conversation, rule_id="phq9-item9", level="red",
+        assert add_alert(session, conversation, rule_id="phq9-item9", level="red",
                               urgent=True, message="item 9") is not None
-        assert repo.add_alert(session, other, rule_id="who5-low", level="red", urgent=False,
+        assert add_alert(session, other, rule_id="who5-low", level="red", urgent=False,
                               message="other patient") is not None
         cid, other_id = conversation.id, other.id
 
     with session_scope(session_factory) as session:
-        rows = repo.alerts_for(session, cid)
+        rows = alerts_for(session, cid)
         assert [(a.rule_id, a.urgent, a.message) for a in rows] == [
             ("who5-low", False, "low"), ("phq9-item9", True, "item 9")]
         assert all(a.acknowledged_at is None for a in rows)
         _assert_utc(rows[0].created_at)
-        assert len(repo.alerts_for(session, other_id)) == 1
+        assert len(alerts_for(session, other_id)) == 1
 
 
 # ------------------------------------------------------------------ transcript
@@ -192,41 +217,41 @@ def test_transcript_queries(session_factory: sessionmaker[Session]) -> None:
         _p, _i, conversation = _setup(session)
         _p2, _i2, other = _setup(session)
         cid = conversation.id
-        assert repo.last_presented_link_id(session, cid) is None
-        assert repo.last_outbound(session, cid) is None
-        repo.add_message(session, conversation, direction="out", channel="web", text="q1",
+        assert last_presented_link_id(session, cid) is None
+        assert last_outbound(session, cid) is None
+        add_message(session, conversation, direction="out", channel="web", text="q1",
                          link_id="who5-1", buttons=[{"title": "A", "payload": "/a"}],
                          meta={"kind": "question", "progress": [1, 5]})
-        repo.add_message(session, conversation, direction="in", channel="web", text="svar",
+        add_message(session, conversation, direction="in", channel="web", text="svar",
                          link_id="who5-9", external_id="tg-1")
-        assert repo.last_presented_link_id(session, cid) == "who5-1"  # inbound ignored
-        repo.add_message(session, conversation, direction="out", channel="web", text="q2",
+        assert last_presented_link_id(session, cid) == "who5-1"  # inbound ignored
+        add_message(session, conversation, direction="out", channel="web", text="q2",
                          link_id="who5-2")
-        repo.add_message(session, conversation, direction="out", channel="web", text="hjælp")
-        assert repo.last_presented_link_id(session, cid) == "who5-2"  # text without item
-        repo.add_message(session, other, direction="out", channel="web", text="x",
+        add_message(session, conversation, direction="out", channel="web", text="hjælp")
+        assert last_presented_link_id(session, cid) == "who5-2"  # text without item
+        add_message(session, other, direction="out", channel="web", text="x",
                          link_id="phq9-1")
-        repo.add_message(session, other, direction="in", channel="telegram", text="y",
+        add_message(session, other, direction="in", channel="telegram", text="y",
                          external_id="tg-2")
 
     with session_scope(session_factory) as session:
-        lines = repo.transcript(session, cid)
+        lines = transcript(session, cid)
         assert [m.text for m in lines] == ["q1", "svar", "q2", "hjælp"]
         assert lines[0].buttons == [{"title": "A", "payload": "/a"}]
         assert lines[0].meta == {"kind": "question", "progress": [1, 5]}
         assert all(m.created_at.utcoffset() == timedelta(0) for m in lines)
-        assert repo.count_messages(session, cid) == 4
-        last = repo.last_outbound(session, cid)
+        assert count_messages(session, cid) == 4
+        last = last_outbound(session, cid)
         assert last is not None and last.text == "hjælp"
-        assert [m.text for m in repo.recent_outbound(session, cid, limit=2)] == ["q2", "hjælp"]
-        assert [m.text for m in repo.recent_outbound(session, cid, limit=10)] == [
+        assert [m.text for m in recent_outbound(session, cid, limit=2)] == ["q2", "hjælp"]
+        assert [m.text for m in recent_outbound(session, cid, limit=10)] == [
             "q1", "q2", "hjælp"]
-        found = repo.message_with_external_id(session, cid, "tg-1")
+        found = message_with_external_id(session, cid, "tg-1")
         assert found is not None and found.text == "svar"
-        assert repo.message_with_external_id(session, cid, "tg-2") is None  # other chat
-        assert repo.message_with_external_id(session, cid, "tg-3") is None
-        assert repo.last_presented_link_id(session, cid) == "who5-2"
-        conversation = repo.get_conversation(session, cid)
+        assert message_with_external_id(session, cid, "tg-2") is None  # other chat
+        assert message_with_external_id(session, cid, "tg-3") is None
+        assert last_presented_link_id(session, cid) == "who5-2"
+        conversation = get_conversation(session, cid)
         assert conversation is not None
         assert [m.text for m in conversation.messages] == ["q1", "svar", "q2", "hjælp"]
         _assert_utc(conversation.updated_at)
@@ -237,16 +262,16 @@ def test_transcript_queries(session_factory: sessionmaker[Session]) -> None:
         session.add(Message(conversation_id="f" * 32, direction="in", channel="web", text="x"))
         session.flush()
     with session_scope(session_factory) as session:
-        assert repo.count_messages(session, "f" * 32) == 0
+        assert count_messages(session, "f" * 32) == 0
 
 
 def test_audit_events(session_factory: sessionmaker[Session]) -> None:
     with session_scope(session_factory) as session:
-        patient = repo.create_patient(session)
-        event = repo.audit(session, actor="cli:nurse", action="export.fhir",
+        patient = create_patient(session)
+        event = audit(session, actor="cli:nurse", action="export.fhir",
                            patient_id=patient.id, detail="3 resources")
         event_id, patient_id = event.id, patient.id
-        repo.audit(session, actor="system", action="startup")
+        audit(session, actor="system", action="startup")
     with session_scope(session_factory) as session:
         stored = session.get(AuditEvent, event_id)
         assert stored is not None
@@ -261,17 +286,17 @@ def test_responses_for_export_filters(session_factory: sessionmaker[Session]) ->
     with session_scope(session_factory) as session:
         _p, _i, who5 = _setup(session, "who5")
         _p2, _i2, phq9 = _setup(session, "phq9")
-        first = repo.open_response(session, who5, "1.0.0")
-        second = repo.open_response(session, phq9, "1.0.0")
+        first = open_response(session, who5, "1.0.0")
+        second = open_response(session, phq9, "1.0.0")
         first_id, second_id = first.id, second.id
         cutoff = second.started_at
     with session_scope(session_factory) as session:
-        assert [r.id for r in repo.responses_for_export(session)] == [first_id, second_id]
-        assert [r.id for r in repo.responses_for_export(session, questionnaire_id="phq9")] == [
+        assert [r.id for r in responses_for_export(session)] == [first_id, second_id]
+        assert [r.id for r in responses_for_export(session, questionnaire_id="phq9")] == [
             second_id]
-        assert [r.id for r in repo.responses_for_export(session, since=cutoff)] == [second_id]
+        assert [r.id for r in responses_for_export(session, since=cutoff)] == [second_id]
         later = cutoff + timedelta(hours=1)
-        assert repo.responses_for_export(session, since=later) == []
+        assert responses_for_export(session, since=later) == []
 
 
 # ------------------------------------------------------------------ datetimes and schema
@@ -281,7 +306,7 @@ def test_datetimes_come_back_aware_utc(session_factory: sessionmaker[Session]) -
     copenhagen_summer = timezone(timedelta(hours=2))
     moment = datetime(2025, 6, 1, 14, 30, 15, 123456, tzinfo=copenhagen_summer)
     with session_scope(session_factory) as session:
-        patient = repo.create_patient(session)
+        patient = create_patient(session)
         patient.consent_at = moment
         patient_id = patient.id
     with session_scope(session_factory) as session:
@@ -295,7 +320,7 @@ def test_datetimes_come_back_aware_utc(session_factory: sessionmaker[Session]) -
 
     with pytest.raises(StatementError, match="naive datetime"), \
             session_scope(session_factory) as session:
-        patient = repo.create_patient(session)
+        patient = create_patient(session)
         patient.consent_at = datetime(2025, 1, 1, 12, 0)  # naive: the point of the test
         session.flush()
 

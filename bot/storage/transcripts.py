@@ -1,0 +1,149 @@
+"""The transcript: every message in and out, and the system events between them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Conversation, Message, utcnow
+
+
+def add_message(
+    session: Session,
+    conversation: Conversation,
+    *,
+    direction: str,
+    channel: str,
+    text: str,
+    kind: str = "text",
+    payload: str | None = None,
+    buttons: list[dict[str, str]] | None = None,
+    link_id: str | None = None,
+    meta: dict[str, Any] | None = None,
+    external_id: str | None = None,
+) -> Message:
+    message = Message(
+        conversation_id=conversation.id,
+        direction=direction,
+        channel=channel,
+        kind=kind,
+        text=text,
+        payload=payload,
+        buttons=buttons,
+        link_id=link_id,
+        meta=meta,
+        external_id=external_id,
+    )
+    session.add(message)
+    conversation.updated_at = utcnow()
+    session.flush()
+    return message
+
+
+def transcript(session: Session, conversation_id: str) -> Sequence[Message]:
+    return session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+    ).all()
+
+
+def last_outbound(session: Session, conversation_id: str) -> Message | None:
+    return session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def last_inbound_id(session: Session, conversation_id: str) -> int | None:
+    """The newest message from the patient (the one being answered now)."""
+    return session.scalar(
+        select(Message.id)
+        .where(Message.conversation_id == conversation_id, Message.direction == "in")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def last_presented_link_id(session: Session, conversation_id: str) -> str | None:
+    """The item of the last question the patient was actually sent (stored in the transcript)."""
+    return session.scalar(
+        select(Message.link_id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "out",
+            Message.link_id.is_not(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def count_messages(session: Session, conversation_id: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.conversation_id == conversation_id)
+        )
+        or 0
+    )
+
+
+def message_with_external_id(
+    session: Session, conversation_id: str, external_id: str
+) -> Message | None:
+    return session.scalar(
+        select(Message).where(
+            Message.conversation_id == conversation_id, Message.external_id == external_id
+        )
+    )
+
+
+def recent_outbound(session: Session, conversation_id: str, *, limit: int) -> list[Message]:
+    """The last `limit` bot messages, oldest first."""
+    rows = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def last_inbound_channel(session: Session, conversation_id: str) -> str | None:
+    """The channel the patient last wrote from ("web", "telegram", ...)."""
+    return session.scalar(
+        select(Message.channel)
+        .where(Message.conversation_id == conversation_id, Message.direction == "in")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def add_event(session: Session, conversation: Conversation, kind: str, **meta: Any) -> Message:
+    """A system event in the transcript (level change, signal): never shown as a chat line."""
+    return add_message(
+        session, conversation, direction="sys", channel="system", kind="event", text="",
+        meta={"kind": kind, **meta},
+    )  # fmt: skip
+
+
+def events_since_level_change(session: Session, conversation_id: str) -> list[Message]:
+    """Signal events after the newest level change of this conversation."""
+    rows = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.kind == "event")
+        .order_by(Message.id)
+    ).all()
+    since: list[Message] = []
+    for row in rows:
+        kind = (row.meta or {}).get("kind")
+        if kind == "level":
+            since = []
+        elif kind == "signal":
+            since.append(row)
+    return since
