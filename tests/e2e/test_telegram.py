@@ -29,7 +29,7 @@ from bot.storage.responses import all_answers, current_answers
 from bot.storage.telegram_chats import telegram_chat
 from bot.storage.telegram_models import TelegramChat
 from bot.storage.transcripts import transcript
-from tests.channels.fake_bot_api import USERNAME, FakeBotApi, TelegramUser
+from tests.channels.telegram.fake_bot_api import USERNAME, FakeBotApi, TelegramUser
 from tests.e2e.conftest import BOT, LiveSystem
 from tests.e2e.conftest import Patient as WebPatient
 

@@ -1,0 +1,71 @@
+"""One patient turn from Telegram: the typing indicator while the chat handler (store, engine,
+store) works, the replies delivered, and a redelivered update answered from what was stored."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from bot.channels.telegram.chats import ChatRecords
+from bot.channels.telegram.delivery import Outbox, Unreachable
+from bot.chat import BadInput, ChatHandler, OutboundMessage
+from bot.i18n import Texts
+
+log = logging.getLogger(__name__)
+
+
+class Turns:
+    def __init__(self, chat: ChatHandler, records: ChatRecords, texts: Texts) -> None:
+        self.chat = chat
+        self.records = records
+        self.texts = texts
+
+    async def take(
+        self,
+        outbox: Outbox,
+        conversation_id: str,
+        update_id: int,
+        *,
+        text: str | None = None,
+        payload: str | None = None,
+        live_keyboard: int | None = None,
+    ) -> None:
+        external_id = f"tg:{update_id}"
+        async with outbox.typing() as reachable:  # unreachable: still store what was sent
+            try:
+                replies = await self.chat.handle(
+                    conversation_id,
+                    channel="telegram",
+                    text=text,
+                    payload=payload,
+                    external_id=external_id,
+                )
+                if not replies:
+                    # A redelivered update (Telegram saw no answer: the app may have stopped
+                    # before replying). It is not handled twice; what was replied is sent again.
+                    replies = await self._stored_replies(conversation_id, external_id)
+            except BadInput:
+                log.info(
+                    "Telegram: a turn was refused as bad input (conversation %s)", conversation_id
+                )
+                return
+        if reachable and replies:
+            with contextlib.suppress(Unreachable):
+                await outbox.deliver(replies, live_keyboard)
+
+    async def _stored_replies(
+        self, conversation_id: str, external_id: str
+    ) -> list[OutboundMessage]:
+        """The stored replies to an inbound message; an apology if it got none (the app
+        stopped between storing it and replying)."""
+        stored = await self.records.replies_to(conversation_id, external_id)
+        if stored is None or stored:
+            return stored or []
+        return [
+            OutboundMessage(
+                self.texts._(
+                    "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+                    "Please try again in a moment."
+                )
+            )
+        ]

@@ -1,0 +1,127 @@
+"""One patient, one conversation across the web chat and Telegram; the consent notice on
+Telegram. (Storage and dialogue behaviour that the Telegram channel relies on.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversation import ConversationService, Inbound
+from bot.i18n import Texts
+from bot.settings import Settings
+from bot.storage.conversations import conversation_for_invitation
+from bot.storage.db import session_scope
+from bot.storage.models import Invitation, Patient, utcnow
+from bot.storage.patients import (
+    create_invitation,
+    create_patient,
+    invitation_by_token,
+    web_invitation_for,
+)
+from bot.storage.transcripts import add_message
+
+
+def _invite(session: Session, patient: Patient, channel: str, qid: str = "who5") -> Invitation:
+    return create_invitation(session, patient, qid, channel=channel)
+
+
+def test_web_and_telegram_invitations_share_one_conversation(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_scope(session_factory) as session:
+        patient = create_patient(session)
+        web = _invite(session, patient, "web")
+        first = conversation_for_invitation(session, web)
+        telegram = _invite(session, patient, "telegram")
+        assert conversation_for_invitation(session, telegram).id == first.id
+        assert telegram.used_at is not None
+        assert conversation_for_invitation(session, web).id == first.id
+        # Another questionnaire is another conversation.
+        other = _invite(session, patient, "telegram", "phq9")
+        assert conversation_for_invitation(session, other).id != first.id
+        # Another patient never shares.
+        stranger = _invite(session, create_patient(session), "web")
+        assert conversation_for_invitation(session, stranger).id != first.id
+        # A web link made for the conversation opens that conversation.
+        link = web_invitation_for(session, first)
+        assert link.id == web.id
+        assert conversation_for_invitation(session, link).id == first.id
+
+
+def test_an_unused_web_link_of_the_patient_is_offered_again(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The console makes a web and a Telegram link at once; the patient starts on Telegram:
+    the web link offered at consent is the one already made, not another one."""
+    with session_scope(session_factory) as session:
+        patient = create_patient(session)
+        web = _invite(session, patient, "web")
+        telegram = _invite(session, patient, "telegram")
+        conversation = conversation_for_invitation(session, telegram)
+        assert web_invitation_for(session, conversation).id == web.id
+        web.expires_at = utcnow() - timedelta(seconds=1)  # an expired one is not offered
+        session.flush()
+        fresh = web_invitation_for(session, conversation)
+        assert fresh.id != web.id and fresh.channel == "web"
+        assert conversation_for_invitation(session, fresh).id == conversation.id
+
+
+def test_an_invitation_made_after_completion_starts_a_new_round(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_scope(session_factory) as session:
+        patient = create_patient(session)
+        first_invitation = _invite(session, patient, "telegram")
+        first = conversation_for_invitation(session, first_invitation)
+        sibling = _invite(session, patient, "web")  # made while the first was in progress
+        first.status, first.completed_at = "completed", utcnow()
+        session.flush()
+        assert conversation_for_invitation(session, sibling).id == first.id
+        later = _invite(session, patient, "web")
+        later.created_at = utcnow() + timedelta(seconds=1)
+        session.flush()
+        second = conversation_for_invitation(session, later)
+        assert second.id != first.id
+        assert conversation_for_invitation(session, later).id == second.id
+        # The web link for the new round is one that opens the new round.
+        link = web_invitation_for(session, second)
+        assert conversation_for_invitation(session, link).id == second.id
+
+
+def test_consent_on_telegram_warns_and_offers_the_web_chat(
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    texts: Texts,
+) -> None:
+    def consent_texts(channel: str) -> tuple[str, list[str]]:
+        with session_scope(session_factory) as session:
+            patient = create_patient(session)
+            invitation = _invite(session, patient, channel)
+            conversation = conversation_for_invitation(session, invitation)
+            add_message(
+                session, conversation, direction="in", channel=channel, kind="event", text=""
+            )
+            conversation_id = conversation.id
+        outcome = service.start(
+            Inbound(conversation_id, intent="start"), questionnaire_active=False
+        )
+        return conversation_id, [r.text for r in outcome.replies]
+
+    _web_id, web = consent_texts("web")
+    assert not any("Telegram" in t for t in web)
+    conversation_id, on_telegram = consent_texts("telegram")
+    assert len(on_telegram) == len(web) + 1
+    assert on_telegram[-1] == web[-1] == texts._("Is it all right that we store your answers?")
+    notice = on_telegram[-2]
+    assert "Telegram" in notice and "CPR" in notice and "krypteret" in notice
+    url = notice.split()[-1]
+    assert url.startswith(f"{settings.public_url}/chat/")
+    with session_scope(session_factory) as session:
+        web_invitation = invitation_by_token(session, url.rsplit("/", 1)[1])
+        assert web_invitation is not None and web_invitation.channel == "web"
+        assert conversation_for_invitation(session, web_invitation).id == conversation_id
+    # Asked again (e.g. after a restart): the same web link, not a new one each time.
+    again = service.start(Inbound(conversation_id, intent="start"), questionnaire_active=False)
+    assert again.replies[-2].text == notice
