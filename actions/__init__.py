@@ -1,1 +1,2 @@
-"""rasa-sdk actions. Thin: each hands the patient's message to bot.conversation."""
+"""rasa-sdk actions, built from one table (`table.py`) and registered as instances, so each
+is handed the running app's `Dialogue`. Thin: each hands the latest message to one step."""

@@ -1,18 +1,17 @@
-"""What every action does: read the tracker, call the service off the event loop, reply."""
+"""What every action does: read the tracker, run a dialogue step off the event loop, reply."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import runtime
-from bot.conversation import ConversationService, Inbound, Outcome
+from bot.dialogue.outcome import Outcome
+from bot.turn.messages import Inbound
 
 FORM = "questionnaire_form"
 T = TypeVar("T")
@@ -39,13 +38,9 @@ def form_active(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == FORM
 
 
-async def call(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    # The service does blocking database work; keep the app's event loop free.
-    return await asyncio.to_thread(method, *args, **kwargs)
-
-
-def service() -> ConversationService:
-    return runtime.service()
+async def call(step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    # The dialogue does blocking database work; keep the app's event loop free.
+    return await asyncio.to_thread(step, *args, **kwargs)
 
 
 def dispatch(dispatcher: CollectingDispatcher, outcome: Outcome) -> None:
@@ -55,7 +50,7 @@ def dispatch(dispatcher: CollectingDispatcher, outcome: Outcome) -> None:
             json_message={
                 "reply": {
                     "text": reply.text,
-                    "buttons": [asdict(button) for button in reply.buttons],
+                    "buttons": [button.as_dict() for button in reply.buttons],
                     "link_id": reply.link_id,
                     "meta": dict(reply.meta) if reply.meta else None,
                 }

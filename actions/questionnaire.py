@@ -9,10 +9,14 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import call, dispatch, form_active, inbound_from, resume_events, service
+from actions.common import call, dispatch, form_active, inbound_from, resume_events
+from bot.dialogue.service import Dialogue
 
 
 class ActionStart(Action):
+    def __init__(self, dialogue: Dialogue) -> None:
+        self.dialogue = dialogue
+
     def name(self) -> str:
         return "action_start"
 
@@ -20,23 +24,26 @@ class ActionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         outcome = await call(
-            service().start, inbound_from(tracker), questionnaire_active=form_active(tracker)
+            self.dialogue.start, inbound_from(tracker), questionnaire_active=form_active(tracker)
         )
         dispatch(dispatcher, outcome)
         return resume_events(outcome, tracker)
 
 
 class ActionAskAnswer(Action):
+    def __init__(self, dialogue: Dialogue) -> None:
+        self.dialogue = dialogue
+
     def name(self) -> str:
         return "action_ask_answer"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        outcome = await call(service().ask, tracker.sender_id)
+        outcome = await call(self.dialogue.ask, tracker.sender_id)
         if outcome.finished:
             # Nothing left to ask (answered elsewhere meanwhile): close instead of asking.
-            outcome = await call(service().complete, tracker.sender_id)
+            outcome = await call(self.dialogue.complete, tracker.sender_id)
             dispatch(dispatcher, outcome)
             return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("answer", None)]
         dispatch(dispatcher, outcome)
@@ -44,6 +51,9 @@ class ActionAskAnswer(Action):
 
 
 class ValidateQuestionnaireForm(FormValidationAction):
+    def __init__(self, dialogue: Dialogue) -> None:
+        self.dialogue = dialogue
+
     def name(self) -> str:
         return "validate_questionnaire_form"
 
@@ -58,19 +68,22 @@ class ValidateQuestionnaireForm(FormValidationAction):
             # The form is just being activated: the message that activated it (consent,
             # "fortsæt") is not an answer to a question the patient has seen.
             return {"answer": None}
-        outcome = await call(service().answer, inbound_from(tracker))
+        outcome = await call(self.dialogue.answer, inbound_from(tracker))
         dispatch(dispatcher, outcome)
         # An empty slot keeps the form asking; the engine decides when it is done.
         return {"answer": "done" if outcome.finished else None}
 
 
 class ActionQuestionnaireComplete(Action):
+    def __init__(self, dialogue: Dialogue) -> None:
+        self.dialogue = dialogue
+
     def name(self) -> str:
         return "action_questionnaire_complete"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        outcome = await call(service().complete, tracker.sender_id)
+        outcome = await call(self.dialogue.complete, tracker.sender_id)
         dispatch(dispatcher, outcome)
         return resume_events(outcome, tracker)

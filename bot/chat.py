@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.engine import EngineClient, EngineError, EngineReply
+from bot.engine import EngineClient, EngineError
+from bot.turn.messages import Reply as EngineReply
 from bot.i18n import Texts
 from bot.storage.conversations import get_conversation
 from bot.storage.db import session_scope

@@ -15,14 +15,14 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bot.settings import Settings
+from bot.turn.messages import Button, Reply
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +31,7 @@ class EngineError(RuntimeError):
     """The engine could not be reached or gave no usable answer."""
 
 
-@dataclass(frozen=True)
-class EngineReply:
-    text: str
-    buttons: tuple[tuple[str, str], ...] = ()
-    link_id: str | None = None
-    meta: Mapping[str, Any] | None = field(default=None)
-
-
-def parse_rest_answer(body: Any) -> list[EngineReply]:
+def parse_rest_answer(body: Any) -> list[Reply]:
     """Turn Rasa's REST answer into replies; raise EngineError if it is not usable."""
     if not isinstance(body, list) or not body:
         raise EngineError("the engine gave an empty answer (an action may have failed)")
@@ -54,14 +46,16 @@ def parse_rest_answer(body: Any) -> list[EngineReply]:
     return replies
 
 
-def _reply(message: Any) -> EngineReply | None:
+def _reply(message: Any) -> Reply | None:
     if not isinstance(message, dict):
         raise EngineError("the engine gave a malformed answer")
     custom = message.get("custom")
     if isinstance(custom, dict) and isinstance(custom.get("reply"), dict):
         reply = custom["reply"]
-        buttons = tuple((str(b["title"]), str(b["payload"])) for b in reply.get("buttons") or [])
-        return EngineReply(
+        buttons = tuple(
+            Button(str(b["title"]), str(b["payload"])) for b in reply.get("buttons") or []
+        )
+        return Reply(
             text=str(reply.get("text") or ""),
             buttons=buttons,
             link_id=reply.get("link_id"),
@@ -69,10 +63,10 @@ def _reply(message: Any) -> EngineReply | None:
         )
     if message.get("text"):
         buttons = tuple(
-            (str(b.get("title", "")), str(b.get("payload", "")))
+            Button(str(b.get("title", "")), str(b.get("payload", "")))
             for b in message.get("buttons") or []
         )
-        return EngineReply(text=str(message["text"]), buttons=buttons)
+        return Reply(text=str(message["text"]), buttons=buttons)
     return None
 
 
@@ -81,7 +75,7 @@ class EngineClient:
         self.base_url = base_url.rstrip("/")
         self._client = httpx.AsyncClient(timeout=timeout)
 
-    async def send(self, sender: str, message: str) -> list[EngineReply]:
+    async def send(self, sender: str, message: str) -> list[Reply]:
         try:
             answer = await self._client.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -280,3 +274,6 @@ async def wait_until_loaded(
             )
             marks.pop(0)
         await asyncio.sleep(0.5)
+
+# TEMPORARY-INTEGRATION: the old name, until the Telegram channel moves to bot.turn.
+EngineReply = Reply

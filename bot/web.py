@@ -25,16 +25,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import runtime
+from actions.table import action_executor
 from bot.channels import telegram, webchat
-from bot.chat import ChatHandler
 from bot.console.routes import routes as console_routes
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.engine import EngineClient, EngineProcess, ensure_model
 from bot.i18n import Texts
 from bot.questionnaire.loader import load_directory
 from bot.settings import Settings, get_settings
 from bot.storage.db import make_engine, make_session_factory, migrate, ping
+from bot.turn.handler import TurnHandler
 
 log = logging.getLogger(__name__)
 
@@ -121,15 +121,10 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
             settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base
         )
         state.texts = Texts(settings.locales_dir, settings.locale)
-        state.conversations = ConversationService(
-            settings, state.session_factory, state.questionnaires, state.texts
-        )
-        runtime.install(state.conversations)
-        executor = ActionExecutor()
-        executor.register_package("actions")
-        state.executor = executor
+        state.dialogue = Dialogue(settings, state.session_factory, state.questionnaires, state.texts)
+        state.executor = action_executor(state.dialogue)
         state.engine = EngineClient(settings.rasa_url, timeout=settings.engine_timeout)
-        state.chat = ChatHandler(state.session_factory, state.engine, state.texts)
+        state.chat = TurnHandler(state.session_factory, state.engine, state.texts)
         state.telegram = None
         if settings.telegram_bot_token:  # a settings problem stops the start-up here
             state.telegram = telegram.TelegramChannel(
@@ -150,7 +145,6 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
             if process is not None:
                 await asyncio.to_thread(process.stop)
             await state.engine.close()
-            runtime.install(None)
             state.db_engine.dispose()
 
     return Starlette(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.engine import ensure_model
 from bot.i18n import Texts
 from bot.questionnaire.loader import load_directory
@@ -133,5 +133,5 @@ def service(
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     texts: Texts,
-) -> ConversationService:
-    return ConversationService(settings, session_factory, questionnaires, texts)
+) -> Dialogue:
+    return Dialogue(settings, session_factory, questionnaires, texts)

@@ -1,7 +1,7 @@
 """Harness for driving the conversation service without the engine.
 
 The service only accepts a typed answer for an item that the transcript shows was presented,
-so these helpers store what the bot says and what the patient says exactly as `bot/chat.py`
+so these helpers store what the bot says and what the patient says exactly as `bot/turn/handler.py`
 does: inbound first, then the service call, then every reply as an outbound message (with its
 buttons, link_id and meta).
 """
@@ -14,13 +14,16 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import ConversationService, Inbound, Outcome, Reply, answer_payload
+from bot.dialogue.outcome import Outcome
+from bot.dialogue.service import Dialogue
 from bot.storage.alerts import alerts_for
 from bot.storage.conversations import conversation_for_invitation, get_conversation
 from bot.storage.db import session_scope
 from bot.storage.models import Alert, Answer, Conversation, Message, Patient, Response
 from bot.storage.patients import create_invitation, create_patient
 from bot.storage.transcripts import add_message, transcript
+from bot.turn.messages import Inbound, Reply
+from bot.turn.payloads import answer_payload
 
 SessionFactory = sessionmaker[Session]
 
@@ -52,7 +55,7 @@ def new_conversation(
 def store_replies(
     session_factory: SessionFactory, conversation_id: str, replies: Sequence[Reply]
 ) -> list[int]:
-    """Store replies as outbound transcript lines, as bot/chat.py does. Returns their ids."""
+    """Store replies as outbound transcript lines, as bot/turn/handler.py does. Returns their ids."""
     ids: list[int] = []
     with session_scope(session_factory) as session:
         conversation = get_conversation(session, conversation_id)
@@ -82,7 +85,7 @@ def store_inbound(
 
 
 def present(
-    service: ConversationService, session_factory: SessionFactory, conversation_id: str
+    service: Dialogue, session_factory: SessionFactory, conversation_id: str
 ) -> list[Reply]:
     """Ask the current item and store what was said. [] when the questionnaire is finished."""
     outcome = service.ask(conversation_id)
@@ -98,7 +101,7 @@ def question(replies: Sequence[Reply]) -> Reply:
 
 
 def say(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: SessionFactory,
     conversation_id: str,
     text: str,
@@ -119,7 +122,7 @@ def say(
 
 
 def press(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: SessionFactory,
     conversation_id: str,
     link_id: str,
@@ -133,7 +136,7 @@ def press(
 
 
 def answer_all(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: SessionFactory,
     conversation_id: str,
     codes: Sequence[str],

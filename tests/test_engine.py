@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from bot.engine import (
     EngineClient,
     EngineError,
-    EngineReply,
     dialogue_hash,
     model_path,
     parse_rest_answer,
@@ -25,6 +24,7 @@ from bot.engine import (
     train_command,
 )
 from bot.settings import PROJECT_ROOT
+from bot.turn.messages import Reply
 from tests.conftest import make_settings
 
 # ------------------------------------------------------------------ parse_rest_answer
@@ -40,7 +40,7 @@ def test_custom_reply_keeps_buttons_link_and_meta() -> None:
             "meta": {"kind": "question", "level": "standard"},
         }},
     }]
-    assert parse_rest_answer(body) == [EngineReply(
+    assert parse_rest_answer(body) == [Reply(
         text="I de sidste 2 uger …",
         buttons=(("Hele tiden", '/inform{"code":"5"}'),),
         link_id="who5-1",
@@ -56,7 +56,7 @@ def test_plain_text_replies_and_order() -> None:
     ]
     replies = parse_rest_answer(body)
     assert [r.text for r in replies] == ["Hej", "Vælg", "Tak"]
-    assert replies[0] == EngineReply("Hej")
+    assert replies[0] == Reply("Hej")
     assert replies[1].buttons == (("Ja", "/affirm"),)
     assert replies[2].buttons == () and replies[2].link_id is None and replies[2].meta is None
 
@@ -191,7 +191,7 @@ async def test_client_sends_sender_and_message() -> None:
 
     client = _client_with(handler)
     try:
-        assert await client.send("c1", "/start") == [EngineReply("Hej")]
+        assert await client.send("c1", "/start") == [Reply("Hej")]
     finally:
         await client.close()
     (request,) = seen

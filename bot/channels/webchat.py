@@ -1,4 +1,4 @@
-"""Web chat: the patient's page and its JSON API (a thin translator to ChatHandler)."""
+"""Web chat: the patient's page and its JSON API (a thin translator to the turn handler)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from bot import speech
-from bot.chat import BadInput, ChatHandler, OutboundMessage, message_json
 from bot.storage.audit import audit
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
 from bot.storage.models import Message, utcnow
 from bot.storage.patients import invitation_by_token
 from bot.storage.transcripts import transcript
+from bot.turn.handler import TurnHandler
+from bot.turn.messages import Inbound, Reply
+from bot.turn.payloads import BadInput
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +81,30 @@ def _speaks(message: Message) -> bool:
 
 
 def _message_entry(token: str, message: Message) -> dict[str, Any]:
-    entry = message_json(message)
+    """A transcript line as the web API shows it."""
+    entry: dict[str, Any] = {
+        "from": "patient" if message.direction == "in" else "bot",
+        "text": message.text,
+        "kind": message.kind,
+        "at": message.created_at.isoformat(),
+    }
+    if message.direction == "out":
+        entry["buttons"] = message.buttons or []
+    if message.kind == "button":
+        entry["payload"] = message.payload
     if _speaks(message):
         entry["audio_url"] = audio_path(token, message.id)
     return entry
 
 
-def _reply_json(token: str, reply: OutboundMessage) -> dict[str, Any]:
-    url = None
+def _reply_json(token: str, reply: Reply) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "text": reply.text,
+        "buttons": [button.as_dict() for button in reply.buttons],
+    }
     if reply.read_aloud and reply.message_id is not None:
-        url = audio_path(token, reply.message_id)
-    return reply.as_json(audio_url=url)
+        entry["audio_url"] = audio_path(token, reply.message_id)
+    return entry
 
 
 def _transcript(
@@ -138,9 +153,10 @@ async def post_message(request: Request) -> Response:
     conversation_id, _patient = await asyncio.to_thread(_conversation_id, request, token)
     if conversation_id is None:
         return error(404, "unknown chat link")
-    handler: ChatHandler = request.app.state.chat
+    handler: TurnHandler = request.app.state.chat
+    inbound = Inbound(conversation_id, text=text or "", channel="web", payload=payload)
     try:
-        replies = await handler.handle(conversation_id, channel="web", text=text, payload=payload)
+        replies = await handler.handle(inbound)
     except BadInput as problem:
         return error(400, str(problem))
     return JSONResponse({"messages": [_reply_json(token, reply) for reply in replies]})

@@ -38,7 +38,7 @@ from bot.questionnaire.flow import effective_answers
 from bot.questionnaire.model import AnswerValue, Item, Questionnaire, ScoringRule
 from bot.questionnaire.scoring import ScoreResult, score
 from bot.storage.models import Answer, Patient, Response
-from bot.storage.responses import current_answers, responses_for_export
+from bot.storage.responses import answers_from_rows, current_answers, responses_for_export
 
 PSEUDONYM_SYSTEM = "urn:pro-chat:pseudonym"
 """``subject.identifier.system`` of every exported resource."""
@@ -74,30 +74,6 @@ _OBSERVATION_NS = uuid.UUID("5b0c3f1e-6f1a-4d7e-9a55-2f8f0e7c1a11")
 
 
 # -- answers --------------------------------------------------------------------------------
-
-
-def answers_from_rows(rows: Sequence[Answer]) -> dict[str, AnswerValue]:
-    """The current answers by linkId, as the questionnaire package sees them.
-
-    Superseded rows are ignored; should two current rows exist for one item, the later one
-    (highest id) wins. A skipped row gives ``AnswerValue(skipped=True)``.
-    """
-    current = [row for row in rows if row.superseded_at is None]
-    current.sort(key=lambda row: (row.id is None, row.id or 0))
-    result: dict[str, AnswerValue] = {}
-    for row in current:
-        if row.status == "skipped":
-            result[row.link_id] = AnswerValue(skipped=True)
-            continue
-        value: int | bool | str | None = None
-        if row.value_integer is not None:
-            value = row.value_integer
-        elif row.value_boolean is not None:
-            value = row.value_boolean
-        elif row.value_string is not None:
-            value = row.value_string
-        result[row.link_id] = AnswerValue(code=row.code, value=value)
-    return result
 
 
 def option_system(questionnaire: Questionnaire, link_id: str) -> str:

@@ -432,6 +432,12 @@ def _interpret_boolean_text(text: str) -> Interpretation:
     )
 
 
+def read_yes_no(text: str) -> bool | None:
+    """A typed "ja"/"nej" (or a thumb), as a boolean item reads it; None when it is neither."""
+    reading = _interpret_boolean_text(text)
+    return reading.value if reading.status == "match" and isinstance(reading.value, bool) else None
+
+
 def _interpret_code(item: Item, code: str) -> Interpretation:
     if item.type == "choice":
         option = item.option(code)

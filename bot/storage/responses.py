@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.questionnaire.model import AnswerValue
 from bot.storage.models import Answer, Conversation, Response, utcnow
+
+
+def find_response(
+    session: Session, conversation: Conversation, questionnaire_id: str
+) -> Response | None:
+    """The conversation's newest response to a questionnaire, if it has one."""
+    return session.scalar(
+        select(Response)
+        .where(
+            Response.conversation_id == conversation.id,
+            Response.questionnaire_id == questionnaire_id,
+        )
+        .order_by(Response.started_at.desc())
+    )
 
 
 def open_response(
@@ -20,14 +36,7 @@ def open_response(
     """The conversation's response to a questionnaire (by default the invited one), created on
     first use. The opening literacy screen has a response of its own in the same conversation."""
     questionnaire_id = questionnaire_id or conversation.questionnaire_id
-    response = session.scalar(
-        select(Response)
-        .where(
-            Response.conversation_id == conversation.id,
-            Response.questionnaire_id == questionnaire_id,
-        )
-        .order_by(Response.started_at.desc())
-    )
+    response = find_response(session, conversation, questionnaire_id)
     if response is None:
         response = Response(
             conversation_id=conversation.id,
@@ -38,6 +47,31 @@ def open_response(
         session.add(response)
         session.flush()
     return response
+
+
+def answers_from_rows(rows: Sequence[Answer]) -> dict[str, AnswerValue]:
+    """The current answers by linkId, as the questionnaire package sees them: the one mapping
+    from answer rows to values.
+
+    Superseded rows are ignored; should two current rows exist for one item, the later one
+    (highest id) wins. A skipped row gives ``AnswerValue(skipped=True)``.
+    """
+    current = [row for row in rows if row.superseded_at is None]
+    current.sort(key=lambda row: (row.id is None, row.id or 0))
+    result: dict[str, AnswerValue] = {}
+    for row in current:
+        if row.status == "skipped":
+            result[row.link_id] = AnswerValue(skipped=True)
+            continue
+        value: int | bool | str | None = None
+        if row.value_integer is not None:
+            value = row.value_integer
+        elif row.value_boolean is not None:
+            value = row.value_boolean
+        elif row.value_string is not None:
+            value = row.value_string
+        result[row.link_id] = AnswerValue(code=row.code, value=value)
+    return result
 
 
 def current_answers(session: Session, response_id: str) -> list[Answer]:

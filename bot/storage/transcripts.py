@@ -39,8 +39,33 @@ def add_message(
     )
     session.add(message)
     conversation.updated_at = utcnow()
+    if direction == "out":
+        conversation.presented = presented_after(conversation.presented, link_id, meta)
     session.flush()
     return message
+
+
+def presented_after(
+    presented: dict[str, Any] | None, link_id: str | None, meta: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What the patient has been shown once one more bot message is sent: the markers of
+    every item and message kind seen (also per questionnaire, e.g. "intro:who5"), the item of
+    the newest question, and the kind of the newest bot message."""
+    before = presented or {}
+    meta = meta or {}
+    markers = list(before.get("markers", []))
+    kind = meta.get("kind")
+    new = [link_id] if link_id else []
+    if kind:
+        new.append(str(kind))
+        if meta.get("questionnaire"):
+            new.append(f"{kind}:{meta['questionnaire']}")
+    markers.extend(marker for marker in dict.fromkeys(new) if marker not in markers)
+    return {
+        "markers": markers,
+        "last_link_id": link_id or before.get("last_link_id"),
+        "last_kind": str(kind) if kind else None,
+    }
 
 
 def transcript(session: Session, conversation_id: str) -> Sequence[Message]:
@@ -53,6 +78,16 @@ def last_outbound(session: Session, conversation_id: str) -> Message | None:
     return session.scalar(
         select(Message)
         .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def last_inbound(session: Session, conversation_id: str) -> Message | None:
+    """The newest message from the patient (the one being answered now)."""
+    return session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "in")
         .order_by(Message.id.desc())
         .limit(1)
     )

@@ -1,9 +1,9 @@
-"""Fixtures for the rasa-sdk actions: domain, trackers, the installed service, and a way to
-deliver what an action uttered into the transcript (as the engine + bot/chat.py would)."""
+"""Fixtures for the rasa-sdk actions: domain, trackers, the dialogue they run, and a way to
+deliver what an action uttered into the transcript (as the engine + bot/turn/handler.py would)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import runtime
-from bot.conversation import Button, ConversationService, Reply
+from bot.dialogue.service import Dialogue
 from bot.engine import parse_rest_answer
 from bot.settings import PROJECT_ROOT
+from bot.turn.messages import Button, Reply
 from tests.helpers import store_replies
 
 FORM = "questionnaire_form"
@@ -38,12 +38,9 @@ def domain() -> dict[str, Any]:
 
 
 @pytest.fixture
-def installed(service: ConversationService) -> Iterator[ConversationService]:
-    runtime.install(service)
-    try:
-        yield service
-    finally:
-        runtime.install(None)
+def installed(service: Dialogue) -> Dialogue:
+    """The dialogue the actions are built with (as the app builds them at start-up)."""
+    return service
 
 
 def make_tracker(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
-from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.common import inbound_from
@@ -16,8 +16,9 @@ from actions.questionnaire import (
     ActionStart,
     ValidateQuestionnaireForm,
 )
-from bot import runtime
-from bot.conversation import ConversationService, answer_payload
+from actions.table import action_executor
+from bot.dialogue.service import Dialogue
+from bot.turn.payloads import answer_payload
 from tests.actions.conftest import FORM, TrackerFactory, deliver, replies_of
 from tests.helpers import (
     answers,
@@ -32,17 +33,17 @@ RESUME = [SlotSet("answer", None), FollowupAction(FORM)]
 
 
 async def _ask(
-    session_factory: sessionmaker[Session], cid: str, tracker: TrackerFactory,
+    installed: Dialogue, session_factory: sessionmaker[Session], cid: str, tracker: TrackerFactory,
     domain: dict[str, Any],
 ) -> list[Any]:
     dispatcher = CollectingDispatcher()
-    events = await ActionAskAnswer().run(dispatcher, tracker(cid, form_active=True), domain)
+    events = await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
     deliver(session_factory, cid, dispatcher)
     return events
 
 
 async def _validate_button(
-    session_factory: sessionmaker[Session], cid: str, tracker: TrackerFactory,
+    installed: Dialogue, session_factory: sessionmaker[Session], cid: str, tracker: TrackerFactory,
     domain: dict[str, Any], link_id: str, code: str,
 ) -> tuple[dict[str, Any], CollectingDispatcher]:
     payload = answer_payload(link_id, code)
@@ -50,7 +51,7 @@ async def _validate_button(
     dispatcher = CollectingDispatcher()
     state = tracker(cid, payload, "inform", entities={"code": code, "link_id": link_id},
                     form_active=True, requested_slot="answer", slots={"answer": payload})
-    result = await ValidateQuestionnaireForm().validate_answer(payload, dispatcher, state, domain)
+    result = await ValidateQuestionnaireForm(installed).validate_answer(payload, dispatcher, state, domain)
     deliver(session_factory, cid, dispatcher)
     return result, dispatcher
 
@@ -59,12 +60,12 @@ async def _validate_button(
 
 
 async def test_start_before_consent_asks_for_it(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
     dispatcher = CollectingDispatcher()
-    events = await ActionStart().run(dispatcher, tracker(cid, "/start", "start"), domain)
+    events = await ActionStart(installed).run(dispatcher, tracker(cid, "/start", "start"), domain)
     assert events == []
     replies = deliver(session_factory, cid, dispatcher)
     assert len(replies) == 4
@@ -81,40 +82,40 @@ async def test_start_before_consent_asks_for_it(
 
 
 async def test_start_after_consent_starts_the_form_only_when_inactive(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
     first = CollectingDispatcher()
-    await ActionStart().run(first, tracker(cid, "/start", "start"), domain)
+    await ActionStart(installed).run(first, tracker(cid, "/start", "start"), domain)
     deliver(session_factory, cid, first)
 
     dispatcher = CollectingDispatcher()
-    events = await ActionStart().run(dispatcher, tracker(cid, "/affirm", "affirm"), domain)
+    events = await ActionStart(installed).run(dispatcher, tracker(cid, "/affirm", "affirm"), domain)
     assert events == RESUME
     assert len(dispatcher.messages) == 1
     assert patient_row(session_factory, cid).consent == "given"
 
     # Already consented: an active form is left alone, an inactive one is started.
-    active = await ActionStart().run(
+    active = await ActionStart(installed).run(
         CollectingDispatcher(), tracker(cid, "hej", "greet", form_active=True), domain)
     assert active == []
-    inactive = await ActionStart().run(CollectingDispatcher(), tracker(cid, "hej", "greet"),
+    inactive = await ActionStart(installed).run(CollectingDispatcher(), tracker(cid, "hej", "greet"),
                                        domain)
     assert inactive == RESUME
     assert answers(session_factory, cid) == []
 
 
 async def test_start_after_decline_does_not_start_the_form(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
     first = CollectingDispatcher()
-    await ActionStart().run(first, tracker(cid, "/start", "start"), domain)
+    await ActionStart(installed).run(first, tracker(cid, "/start", "start"), domain)
     deliver(session_factory, cid, first)
     dispatcher = CollectingDispatcher()
-    events = await ActionStart().run(dispatcher, tracker(cid, "nej", "deny"), domain)
+    events = await ActionStart(installed).run(dispatcher, tracker(cid, "nej", "deny"), domain)
     assert events == []
     assert patient_row(session_factory, cid).consent == "declined"
 
@@ -123,12 +124,12 @@ async def test_start_after_decline_does_not_start_the_form(
 
 
 async def test_ask_utters_the_question_with_its_item(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory)
     dispatcher = CollectingDispatcher()
-    events = await ActionAskAnswer().run(dispatcher, tracker(cid, form_active=True), domain)
+    events = await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
     assert events == []
     replies = replies_of(dispatcher)
     kinds = [(r.meta or {}).get("kind") for r in replies]
@@ -143,15 +144,15 @@ async def test_ask_utters_the_question_with_its_item(
 
 
 async def test_ask_when_finished_completes_and_closes_the_form(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory)
     for link_id in [f"who5-{n}" for n in range(1, 6)]:
-        await _ask(session_factory, cid, tracker, domain)
-        await _validate_button(session_factory, cid, tracker, domain, link_id, "4")
+        await _ask(installed, session_factory, cid, tracker, domain)
+        await _validate_button(installed, session_factory, cid, tracker, domain, link_id, "4")
     dispatcher = CollectingDispatcher()
-    events = await ActionAskAnswer().run(dispatcher, tracker(cid, form_active=True), domain)
+    events = await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
     assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("answer", None)]
     assert (replies_of(dispatcher)[-1].meta or {}).get("kind") == "completed"
     assert conversation_row(session_factory, cid).status == "completed"
@@ -161,14 +162,14 @@ async def test_ask_when_finished_completes_and_closes_the_form(
 
 
 async def test_validate_answer_stores_and_says_when_done(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory)
     for number in range(1, 6):
         link_id = f"who5-{number}"
-        await _ask(session_factory, cid, tracker, domain)
-        result, dispatcher = await _validate_button(
+        await _ask(installed, session_factory, cid, tracker, domain)
+        result, dispatcher = await _validate_button(installed,
             session_factory, cid, tracker, domain, link_id, "3")
         assert result == {"answer": "done" if number == 5 else None}
         assert dispatcher.messages == []
@@ -177,16 +178,16 @@ async def test_validate_answer_stores_and_says_when_done(
 
 
 async def test_validate_answer_replies_travel_as_json(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory)
-    await _ask(session_factory, cid, tracker, domain)
+    await _ask(installed, session_factory, cid, tracker, domain)
     store_inbound(session_factory, cid, "3")
     dispatcher = CollectingDispatcher()
     state = tracker(cid, "3", "inform", form_active=True, requested_slot="answer",
                     slots={"answer": "3"})
-    result = await ValidateQuestionnaireForm().validate_answer("3", dispatcher, state, domain)
+    result = await ValidateQuestionnaireForm(installed).validate_answer("3", dispatcher, state, domain)
     assert result == {"answer": None}
     (message,) = dispatcher.messages
     reply = message["custom"]["reply"]
@@ -196,18 +197,18 @@ async def test_validate_answer_replies_travel_as_json(
 
 
 async def test_validate_answer_while_the_form_is_activated_stores_nothing(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory)
-    await _ask(session_factory, cid, tracker, domain)
+    await _ask(installed, session_factory, cid, tracker, domain)
     payload = answer_payload("who5-1", "5")
     store_inbound(session_factory, cid, payload, payload=payload)
     for requested in (None, "something_else"):
         dispatcher = CollectingDispatcher()
         state = tracker(cid, payload, "inform", entities={"code": "5", "link_id": "who5-1"},
                         form_active=True, requested_slot=requested, slots={"answer": payload})
-        result = await ValidateQuestionnaireForm().validate_answer(
+        result = await ValidateQuestionnaireForm(installed).validate_answer(
             payload, dispatcher, state, domain)
         assert result == {"answer": None}
         assert dispatcher.messages == []
@@ -219,12 +220,12 @@ def _slot_event(name: str, value: Any) -> dict[str, Any]:
 
 
 async def test_validation_through_run(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     """The way rasa-sdk calls it: the slot candidate is the last event of the tracker."""
     cid = new_conversation(session_factory)
-    await _ask(session_factory, cid, tracker, domain)
+    await _ask(installed, session_factory, cid, tracker, domain)
     store_inbound(session_factory, cid, "det meste af tiden")
     events = [
         {"event": "action", "name": "action_listen", "timestamp": None},
@@ -235,20 +236,20 @@ async def test_validation_through_run(
     state = tracker(cid, "det meste af tiden", "inform", form_active=True,
                     requested_slot="answer", slots={"answer": "det meste af tiden"},
                     events=events)
-    result = await ValidateQuestionnaireForm().run(CollectingDispatcher(), state, domain)
+    result = await ValidateQuestionnaireForm(installed).run(CollectingDispatcher(), state, domain)
     assert result == [SlotSet("answer", None)]
     assert current(session_factory, cid)["who5-1"].code == "4"
 
 
 async def test_validation_through_run_on_activation_stores_nothing(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory)
-    await _ask(session_factory, cid, tracker, domain)
+    await _ask(installed, session_factory, cid, tracker, domain)
     state = tracker(cid, "hele tiden", "inform", form_active=True, requested_slot=None,
                     slots={"answer": "hele tiden"}, events=[_slot_event("answer", "hele tiden")])
-    result = await ValidateQuestionnaireForm().run(CollectingDispatcher(), state, domain)
+    result = await ValidateQuestionnaireForm(installed).run(CollectingDispatcher(), state, domain)
     assert result == [SlotSet("answer", None)]
     assert answers(session_factory, cid) == []
 
@@ -257,20 +258,20 @@ async def test_validation_through_run_on_activation_stores_nothing(
 
 
 async def test_complete_action(
-    installed: ConversationService, session_factory: sessionmaker[Session],
+    installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
     cid = new_conversation(session_factory)
     # Not done yet: the form is resumed (from outside the form) instead.
     early = CollectingDispatcher()
-    assert await ActionQuestionnaireComplete().run(early, tracker(cid), domain) == RESUME
+    assert await ActionQuestionnaireComplete(installed).run(early, tracker(cid), domain) == RESUME
     assert early.messages == []
 
     for link_id in [f"who5-{n}" for n in range(1, 6)]:
-        await _ask(session_factory, cid, tracker, domain)
-        await _validate_button(session_factory, cid, tracker, domain, link_id, "0")
+        await _ask(installed, session_factory, cid, tracker, domain)
+        await _validate_button(installed, session_factory, cid, tracker, domain, link_id, "0")
     dispatcher = CollectingDispatcher()
-    assert await ActionQuestionnaireComplete().run(dispatcher, tracker(cid), domain) == []
+    assert await ActionQuestionnaireComplete(installed).run(dispatcher, tracker(cid), domain) == []
     assert len(dispatcher.messages) == 2
     assert conversation_row(session_factory, cid).status == "completed"
 
@@ -292,17 +293,8 @@ def test_inbound_from_tracker(tracker: TrackerFactory) -> None:
     assert (empty.intent, empty.text, dict(empty.entities)) == (None, "", {})
 
 
-def test_every_domain_action_is_registered(domain: dict[str, Any]) -> None:
-    executor = ActionExecutor()
-    executor.register_package("actions")
+def test_every_domain_action_is_registered(installed: Dialogue, domain: dict[str, Any]) -> None:
+    executor = action_executor(installed)
     registered = set(executor.actions)
     assert set(domain["actions"]) <= registered
     assert "" not in registered
-
-
-async def test_actions_fail_clearly_without_the_service(
-    tracker: TrackerFactory, domain: dict[str, Any]
-) -> None:
-    runtime.install(None)
-    with pytest.raises(RuntimeError, match="not installed"):
-        await ActionStart().run(CollectingDispatcher(), tracker("c1"), domain)

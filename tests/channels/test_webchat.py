@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.conversation import Inbound
 from bot.i18n import Texts
 from bot.storage.db import session_scope
 from bot.storage.models import Message
 from bot.storage.patients import create_invitation, create_patient, invitation_by_token
+from bot.turn.messages import Inbound
 from bot.web import create_app
 from tests.conftest import make_settings
 
@@ -405,7 +405,7 @@ def test_action_webhook_runs_an_action(client: TestClient) -> None:
     body = response.json()
     assert body["events"] == []
     (reply,) = body["responses"]
-    service = client.app.state.conversations  # type: ignore[attr-defined]
+    service = client.app.state.dialogue  # type: ignore[attr-defined]
     expected = service.help(Inbound(conversation, "hjælp", "help")).replies[0].text
     assert reply["custom"]["reply"] == {
         "text": expected,
@@ -512,8 +512,7 @@ def test_malformed_engine_answer_gives_the_apology(
 
 
 def test_every_button_the_bot_sends_is_accepted_back(questionnaires: dict[str, Any]) -> None:
-    from bot.chat import validate_payload
-    from bot.conversation import answer_payload
+    from bot.turn.payloads import answer_payload, validate_payload
 
     payloads = [
         "/start",
@@ -557,7 +556,7 @@ def test_every_button_the_bot_sends_is_accepted_back(questionnaires: dict[str, A
     )
 )
 def test_payload_validation_never_crashes(payload: str) -> None:
-    from bot.chat import PAYLOAD_PATTERN, BadInput, validate_payload
+    from bot.turn.payloads import PAYLOAD_PATTERN, BadInput, validate_payload
 
     try:
         accepted = validate_payload(payload)

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.engine import EngineReply
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
 from bot.storage.patients import create_invitation, create_patient
 from bot.storage.transcripts import add_message
+from bot.turn.messages import Reply
 from bot.web import create_app
 from tests.conftest import make_settings
 
@@ -177,11 +177,11 @@ def test_post_reply_with_read_aloud_has_an_audio_url(
     chat = new_chat(client)
     engine = client.app.state.chat.engine  # type: ignore[attr-defined]
 
-    async def send(sender: str, message: str) -> list[EngineReply]:
+    async def send(sender: str, message: str) -> list[Reply]:
         assert sender == chat.conversation_id
         return [
-            EngineReply(text="Tak."),
-            EngineReply(
+            Reply(text="Tak."),
+            Reply(
                 text="Spørgsmål 2 af 5. Jeg har følt mig rolig og afslappet.",
                 buttons=(("Hele tiden", '/answer{"value":"5"}'),),
                 link_id="who5-2",

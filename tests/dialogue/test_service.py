@@ -1,7 +1,7 @@
 """The conversation service without the engine, on SQLite and PostgreSQL.
 
-Each test drives `ConversationService` the way the actions do, while tests/helpers.py stores
-the transcript as bot/chat.py does (the service derives everything from the database).
+Each test drives `Dialogue` the way the actions do, while tests/helpers.py stores
+the transcript as bot/turn/handler.py does (the service derives everything from the database).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import ConversationService, Inbound, answer_payload
+from bot.dialogue.service import Dialogue
 from bot.i18n import Texts
 from bot.questionnaire.model import Questionnaire
 from bot.settings import PROJECT_ROOT, CrisisContacts, Settings
 from bot.storage.db import session_scope
 from bot.storage.models import AuditEvent
+from bot.turn.messages import Inbound
+from bot.turn.payloads import answer_payload
 from tests.helpers import (
     alerts,
     answer_all,
@@ -50,7 +52,7 @@ WHO5_IDS = [f"who5-{n}" for n in range(1, 6)]
 PHQ9_STEM = yaml.safe_load(Path(QUESTIONNAIRE_DIR / "phq9.yml").read_text("utf-8"))["stem"]
 
 
-def _start(service: ConversationService, active: bool = False) -> partial:
+def _start(service: Dialogue, active: bool = False) -> partial:
     return partial(service.start, questionnaire_active=active)
 
 
@@ -66,7 +68,7 @@ def _audit_actions(session_factory: sessionmaker[Session], patient_id: int) -> l
 
 
 def _first_contact_asks_for_consent_and_stores_nothing(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
     outcome = say(service, session_factory, cid, "hej", intent="start", handler=_start(service))
@@ -86,7 +88,7 @@ def _first_contact_asks_for_consent_and_stores_nothing(
 
 
 def _consent_given_starts_the_questionnaire(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
     say(service, session_factory, cid, "/start", intent="start", handler=_start(service))
@@ -104,7 +106,7 @@ def _consent_given_starts_the_questionnaire(
 
 
 def _typed_yes_counts_as_consent_only_after_the_question(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
     # "ja" before the consent question was shown is not consent: the question comes first.
@@ -118,7 +120,7 @@ def _typed_yes_counts_as_consent_only_after_the_question(
 
 
 def test_consent_declined_then_asked_again_on_start(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory, consent=None)
     say(service, session_factory, cid, "/start", intent="start", handler=_start(service))
@@ -149,7 +151,7 @@ def test_consent_declined_then_asked_again_on_start(
 
 
 def test_no_answer_is_stored_without_consent(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     stored = {}
     for consent in ("pending", "declined"):
@@ -162,7 +164,7 @@ def test_no_answer_is_stored_without_consent(
 
 
 def _start_with_consent_resumes_the_questionnaire(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     outcome = say(service, session_factory, cid, "hej", intent="greet", handler=_start(service))
@@ -178,7 +180,7 @@ def _start_with_consent_resumes_the_questionnaire(
 
 
 def _paused_conversation_is_welcomed_back(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     present(service, session_factory, cid)
@@ -195,7 +197,7 @@ def _paused_conversation_is_welcomed_back(
 
 
 def _first_question_has_intro_and_buttons(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
 ) -> None:
@@ -223,7 +225,7 @@ def _first_question_has_intro_and_buttons(
 
 
 def test_full_who5_by_buttons(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     for index, link_id in enumerate(WHO5_IDS):
@@ -266,7 +268,7 @@ def test_full_who5_by_buttons(
 
 
 def test_who5_score_alerts_follow_the_score(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     cases = {
         ("2", "2", "2", "2", "2"): ["who5-risk"],  # 40
@@ -285,7 +287,7 @@ def test_who5_score_alerts_follow_the_score(
 
 
 def test_every_stored_answer_records_how_it_was_given(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     cid = new_conversation(session_factory)
     answer_all(service, session_factory, cid, ["5", "4", "3", "1", "0"])
@@ -312,7 +314,7 @@ def test_every_stored_answer_records_how_it_was_given(
 
 
 def _guided_level_keeps_the_exact_validated_wording(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory, literacy_level="guided")
     asked = question(present(service, session_factory, cid))
@@ -341,7 +343,7 @@ TYPED = [
 
 
 def test_typed_answers_including_misspellings_are_stored(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     for text, code, reason in TYPED:
         cid = new_conversation(session_factory)
@@ -360,7 +362,7 @@ def test_typed_answers_including_misspellings_are_stored(
 
 
 def test_bare_number_is_confirmed_before_it_is_stored(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     present(service, session_factory, cid)
@@ -388,7 +390,7 @@ def test_bare_number_is_confirmed_before_it_is_stored(
 
 
 def test_denied_confirmation_stores_nothing(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     present(service, session_factory, cid)
@@ -406,7 +408,7 @@ def test_denied_confirmation_stores_nothing(
 
 
 def _dont_know_twice_offers_to_skip_and_stores_nothing(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     present(service, session_factory, cid)
@@ -434,7 +436,7 @@ def _dont_know_twice_offers_to_skip_and_stores_nothing(
 
 
 def _not_understood_text_asks_again(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     present(service, session_factory, cid)
@@ -446,7 +448,7 @@ def _not_understood_text_asks_again(
 
 
 def test_skip_stores_skipped_and_moves_on(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     present(service, session_factory, cid)
@@ -470,12 +472,12 @@ def crisis_service(
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     texts: Texts,
-) -> ConversationService:
+) -> Dialogue:
     local = settings.with_overrides(crisis=CrisisContacts(
         emergency="112", medical_helpline="7011 3131", medical_helpline_name="Akuttelefonen",
         livslinien="70 201 209",
     ))
-    return ConversationService(local, session_factory, questionnaires, texts)
+    return Dialogue(local, session_factory, questionnaires, texts)
 
 
 def _assert_crisis(reply_texts: list[str]) -> None:
@@ -495,7 +497,7 @@ def _assert_urgent_alert(session_factory: sessionmaker[Session], cid: str) -> No
 
 
 def test_phq9_item9_above_zero_gives_crisis_reply_in_the_same_outcome(
-    crisis_service: ConversationService, session_factory: sessionmaker[Session]
+    crisis_service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     service = crisis_service
     for how in ("button", "typed"):
@@ -521,7 +523,7 @@ def test_phq9_item9_above_zero_gives_crisis_reply_in_the_same_outcome(
 
 
 def _phq9_item9_confirmed_number_gives_crisis_reply(
-    crisis_service: ConversationService, session_factory: sessionmaker[Session]
+    crisis_service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     service = crisis_service
     cid = new_conversation(session_factory, "phq9")
@@ -536,7 +538,7 @@ def _phq9_item9_confirmed_number_gives_crisis_reply(
 
 
 def _phq9_item9_zero_gives_no_crisis(
-    crisis_service: ConversationService, session_factory: sessionmaker[Session]
+    crisis_service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     service = crisis_service
     cid = new_conversation(session_factory, "phq9")
@@ -552,7 +554,7 @@ def _phq9_item9_zero_gives_no_crisis(
 
 
 def test_correction_reopens_the_previous_item_and_supersedes(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     answer_all(service, session_factory, cid, ["5", "4"])
@@ -582,7 +584,7 @@ def test_correction_reopens_the_previous_item_and_supersedes(
 
 
 def _correction_after_completion_reopens_the_last_item(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     cid = new_conversation(session_factory)
     answer_all(service, session_factory, cid, ["5"] * 5)
@@ -600,7 +602,7 @@ def _correction_after_completion_reopens_the_last_item(
 
 
 def _correction_with_nothing_answered(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     present(service, session_factory, cid)
@@ -614,7 +616,7 @@ def _correction_with_nothing_answered(
 
 
 def _stale_button_stores_nothing(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     answer_all(service, session_factory, cid, ["5"])
@@ -629,7 +631,7 @@ def _stale_button_stores_nothing(
 
 
 def _answer_to_an_item_not_yet_presented_stores_nothing(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     cid = new_conversation(session_factory)
     answer_all(service, session_factory, cid, ["5"])
@@ -641,9 +643,9 @@ def _answer_to_an_item_not_yet_presented_stores_nothing(
 
 
 def test_nothing_is_stored_without_a_question_or_with_a_forged_option(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
-    from bot.conversation import UnknownConversation
+    from bot.dialogue.state import UnknownConversation
 
     cid = new_conversation(session_factory)
     outcome = say(service, session_factory, cid, "hele tiden")
@@ -663,7 +665,7 @@ def test_nothing_is_stored_without_a_question_or_with_a_forged_option(
 
 
 def test_talk_to_person_and_show_answers(
-    service: ConversationService, session_factory: sessionmaker[Session], settings: Settings
+    service: Dialogue, session_factory: sessionmaker[Session], settings: Settings
 ) -> None:
     cid = new_conversation(session_factory)
     outcome = service.talk_to_person(Inbound(cid, "ring til mig", "talk_to_person"))
@@ -681,7 +683,7 @@ def test_talk_to_person_and_show_answers(
 
 
 def test_explain_and_change_level(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
 ) -> None:
@@ -710,7 +712,7 @@ def test_explain_and_change_level(
 
 
 def test_consent_is_asked_given_and_typed(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     _first_contact_asks_for_consent_and_stores_nothing(service, session_factory, texts)
     _consent_given_starts_the_questionnaire(service, session_factory)
@@ -718,14 +720,14 @@ def test_consent_is_asked_given_and_typed(
 
 
 def test_start_resumes_and_welcomes_back(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     _start_with_consent_resumes_the_questionnaire(service, session_factory, texts)
     _paused_conversation_is_welcomed_back(service, session_factory, texts)
 
 
 def test_presentation_of_the_first_question_and_at_guided_level(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     texts: Texts,
@@ -735,35 +737,35 @@ def test_presentation_of_the_first_question_and_at_guided_level(
 
 
 def test_dont_know_and_not_understood(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     _dont_know_twice_offers_to_skip_and_stores_nothing(service, session_factory, texts)
     _not_understood_text_asks_again(service, session_factory, texts)
 
 
 def test_phq9_item9_confirmed_and_zero(
-    crisis_service: ConversationService, session_factory: sessionmaker[Session]
+    crisis_service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     _phq9_item9_confirmed_number_gives_crisis_reply(crisis_service, session_factory)
     _phq9_item9_zero_gives_no_crisis(crisis_service, session_factory)
 
 
 def test_correction_after_completion_and_with_nothing_answered(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     _correction_after_completion_reopens_the_last_item(service, session_factory)
     _correction_with_nothing_answered(service, session_factory, texts)
 
 
 def test_stale_button_and_unpresented_item_store_nothing(
-    service: ConversationService, session_factory: sessionmaker[Session], texts: Texts
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
 ) -> None:
     _stale_button_stores_nothing(service, session_factory, texts)
     _answer_to_an_item_not_yet_presented_stores_nothing(service, session_factory, texts)
 
 
 def test_questions_before_consent_create_no_response(
-    service: ConversationService, session_factory: sessionmaker[Session]
+    service: Dialogue, session_factory: sessionmaker[Session]
 ) -> None:
     cid = new_conversation(session_factory, "who5", consent=None)
     for method in (service.why, service.correct, service.show_answers, service.explain):
@@ -780,7 +782,7 @@ def test_questions_before_consent_create_no_response(
     ],
 )
 def test_read_aloud_reply_fits_the_channel(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     texts: Texts,
     monkeypatch: pytest.MonkeyPatch,

@@ -1,0 +1,100 @@
+"""Consent comes first: nothing about the patient is stored before they say yes."""
+
+from __future__ import annotations
+
+from bot.dialogue.context import DialogueContext
+from bot.dialogue.outcome import Outcome
+from bot.dialogue.state import TurnState
+from bot.questionnaire.interpret import read_yes_no
+from bot.storage.audit import audit
+from bot.storage.models import utcnow
+from bot.storage.patients import web_invitation_for
+from bot.turn.messages import Button, Inbound, Reply
+from bot.turn.payloads import intent_payload
+
+
+def yes_or_no(inbound: Inbound) -> bool | None:
+    """The patient's yes or no: from the engine's intent, else from the typed words. None when
+    it is neither (an answer button, or a new answer instead of yes/no)."""
+    if inbound.intent == "affirm":
+        return True
+    if inbound.intent == "deny":
+        return False
+    if inbound.entities.get("code"):
+        return None
+    return read_yes_no(inbound.text)
+
+
+def consent_step(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
+    """The patient's answer to the consent question, or the question (again)."""
+    decision = yes_or_no(inbound) if state.last_kind == "consent" else None
+    patient, conversation = state.patient, state.conversation
+    if decision is True:
+        patient.consent = "given"
+        patient.consent_at = utcnow()
+        conversation.status = "active"
+        audit(state.session, actor="patient", action="consent.given", patient_id=patient.id)
+        return Outcome(
+            [Reply(ctx._("Thank you. Let us begin. You can write “help” at any time."))],
+            resume_questionnaire=True,
+        )
+    if decision is False:
+        patient.consent = "declined"
+        conversation.status = "declined"
+        audit(state.session, actor="patient", action="consent.declined", patient_id=patient.id)
+        return Outcome(
+            [
+                Reply(
+                    ctx._(
+                        "That is completely fine. We do not store any answers. "
+                        "If you change your mind, just write “start” here."
+                    )
+                )
+            ]
+        )
+    return Outcome(consent_question(ctx, state))
+
+
+def consent_question(ctx: DialogueContext, state: TurnState) -> list[Reply]:
+    intro = (
+        ctx._("Welcome back. Before we start, I need your permission.")
+        if state.patient.consent == "declined"
+        else ctx._(
+            "Hi! I am a chatbot from your hospital. I will ask you some questions "
+            "about how you are doing."
+        )
+    )
+    replies = [
+        Reply(intro),
+        Reply(
+            ctx._(
+                "Your answers are stored safely. Only your care team can see them. "
+                "We do not store your name."
+            )
+        ),
+        Reply(
+            ctx._(
+                "I am not an emergency service. If it is urgent, call {emergency}.",
+                emergency=ctx.settings.crisis.emergency,
+            )
+        ),
+        Reply(
+            ctx._("Is it all right that we store your answers?"),
+            buttons=(
+                Button(ctx._("Yes, that is fine"), intent_payload("affirm")),
+                Button(ctx._("No thanks"), intent_payload("deny")),
+            ),
+            meta={"kind": "consent"},
+        ),
+    ]
+    if state.channel == "telegram":
+        # Say plainly that Telegram is not end-to-end encrypted; offer the web chat.
+        web = web_invitation_for(state.session, state.conversation)
+        notice = ctx._(
+            "You are writing to me on Telegram. Telegram chats are not end-to-end "
+            "encrypted, so Telegram could read them. Never write your name or CPR number "
+            "here. If you prefer, you can answer in our secure web chat instead: {url}",
+            url=f"{ctx.settings.public_url}/chat/{web.token}",
+        )
+        replies.insert(-1, Reply(notice, meta={"kind": "privacy"}))
+    return replies

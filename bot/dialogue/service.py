@@ -1,0 +1,159 @@
+"""The dialogue's entry point: each step of a conversation as one turn over the database.
+
+`Dialogue._turn` is the only place that opens a session: it loads the `TurnState` once,
+applies the one consent rule, runs the step and commits once, so every answer is stored
+before the reply that carries the next question leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dialogue import interruptions as say
+from bot.dialogue import levels, steps
+from bot.dialogue.answering import answer, is_answer
+from bot.dialogue.consent import consent_step
+from bot.dialogue.context import DialogueContext
+from bot.dialogue.outcome import Outcome
+from bot.dialogue.state import TurnState, load_state
+from bot.i18n import Texts
+from bot.questionnaire.model import Questionnaire
+from bot.settings import Settings
+from bot.storage.db import session_scope
+from bot.turn.messages import Inbound
+
+Step = Callable[[DialogueContext, TurnState, Inbound], Outcome]
+
+
+def _quiet(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
+    return Outcome()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A step, and what stands in for it until the patient has consented: the step itself
+    where it writes nothing, a reply alone, or the consent conversation (where the message
+    may be the patient's answer to the consent question, or needs consent to be acted on)."""
+
+    step: Step
+    before_consent: Step
+
+
+# The one consent rule, for every step: nothing about the patient is written before consent.
+RULES: Mapping[str, Rule] = {
+    "answer": Rule(answer, consent_step),
+    "ask": Rule(lambda ctx, state, _inbound: steps.ask(ctx, state), _quiet),
+    "complete": Rule(lambda ctx, state, _inbound: steps.complete(ctx, state), _quiet),
+    "explain": Rule(say.explain, say.about),
+    "why": Rule(say.why, say.about),
+    "help": Rule(say.help_text, say.help_text),
+    "pause": Rule(say.pause, say.paused_reply),
+    "stop": Rule(say.stop, say.stopped_reply),
+    "correct": Rule(say.correct, say.nothing_to_change),
+    "show_answers": Rule(say.show_answers, say.nothing_answered),
+    "small_talk": Rule(say.small_talk, say.small_talk),
+    "change_level": Rule(levels.change_level, consent_step),
+    "read_aloud": Rule(levels.read_aloud, consent_step),
+    "talk_to_person": Rule(say.talk_to_person, consent_step),
+    "fallback": Rule(say.fallback, say.fallback),
+}
+# Steps an action may run after checking that the message was not an answer after all.
+INTERRUPTIONS = frozenset(RULES) - {"answer", "ask", "complete"}
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    outcome: Outcome
+    # The message answered the current item after all (and was stored as such).
+    answered: bool
+
+
+class Dialogue:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        questionnaires: Mapping[str, Questionnaire],
+        texts: Texts,
+    ) -> None:
+        self.settings = settings
+        self.texts = texts
+        self.questionnaires = questionnaires
+        self.session_factory = session_factory
+        self.ctx = DialogueContext(settings, texts, questionnaires)
+
+    def _turn(self, inbound: Inbound, run: Callable[[TurnState], Outcome]) -> Outcome:
+        """One unit of work: load the state once, run, commit once."""
+        with session_scope(self.session_factory) as session:
+            return run(load_state(self.ctx, session, inbound.conversation_id))
+
+    def _apply(self, rule: Rule, state: TurnState, inbound: Inbound) -> Outcome:
+        """The consent rule, the same for every step."""
+        step = rule.step if state.consented else rule.before_consent
+        return step(self.ctx, state, inbound)
+
+    def run(self, name: str, inbound: Inbound) -> Outcome:
+        """One named step (see RULES) for the patient's latest message."""
+        return self._turn(inbound, partial(self._apply, RULES[name], inbound=inbound))
+
+    def start(self, inbound: Inbound, *, questionnaire_active: bool) -> Outcome:
+        """First contact, consent, and resuming (see steps.start)."""
+        rule = Rule(partial(steps.start, questionnaire_active=questionnaire_active), consent_step)
+        return self._turn(inbound, partial(self._apply, rule, inbound=inbound))
+
+    def interrupt(self, name: str, inbound: Inbound) -> Interrupted:
+        """An interruption the engine picked; the message may still answer the current item
+        ("slet ik" taken for a question), which is decided here, once, in the same turn."""
+        answered: list[bool] = []
+
+        def run(state: TurnState) -> Outcome:
+            if inbound.intent != "talk_to_person" and is_answer(state, inbound):
+                answered.append(True)
+                return self._apply(RULES["answer"], state, replace(inbound, intent="inform"))
+            return self._apply(RULES[name], state, inbound)
+
+        outcome = self._turn(inbound, run)
+        return Interrupted(outcome, answered=bool(answered))
+
+    def ask(self, conversation_id: str) -> Outcome:
+        return self.run("ask", Inbound(conversation_id))
+
+    def complete(self, conversation_id: str) -> Outcome:
+        return self.run("complete", Inbound(conversation_id))
+
+    def answer(self, inbound: Inbound) -> Outcome:
+        return self.run("answer", inbound)
+
+    def explain(self, inbound: Inbound) -> Outcome:
+        return self.run("explain", inbound)
+
+    def why(self, inbound: Inbound) -> Outcome:
+        return self.run("why", inbound)
+
+    def help(self, inbound: Inbound) -> Outcome:
+        return self.run("help", inbound)
+
+    def pause(self, inbound: Inbound) -> Outcome:
+        return self.run("pause", inbound)
+
+    def stop(self, inbound: Inbound) -> Outcome:
+        return self.run("stop", inbound)
+
+    def correct(self, inbound: Inbound) -> Outcome:
+        return self.run("correct", inbound)
+
+    def show_answers(self, inbound: Inbound) -> Outcome:
+        return self.run("show_answers", inbound)
+
+    def change_level(self, inbound: Inbound) -> Outcome:
+        return self.run("change_level", inbound)
+
+    def read_aloud(self, inbound: Inbound) -> Outcome:
+        return self.run("read_aloud", inbound)
+
+    def talk_to_person(self, inbound: Inbound) -> Outcome:
+        return self.run("talk_to_person", inbound)

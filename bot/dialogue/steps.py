@@ -1,0 +1,78 @@
+"""The questionnaire's own steps: start (or resume), ask the current item, complete."""
+
+from __future__ import annotations
+
+from bot.dialogue.asking import presentation
+from bot.dialogue.context import DialogueContext
+from bot.dialogue.outcome import Outcome
+from bot.dialogue.recording import close_response
+from bot.dialogue.state import TurnState
+from bot.turn.messages import Inbound, Reply
+
+
+def start(
+    ctx: DialogueContext, state: TurnState, inbound: Inbound, *, questionnaire_active: bool
+) -> Outcome:
+    """Resuming after consent, a pause, a stop or a lost engine state."""
+    conversation = state.conversation
+    if conversation.status == "completed":
+        return Outcome(
+            [
+                Reply(
+                    ctx._(
+                        "You have already answered all the questions. "
+                        "Thank you! Your care team can see your answers."
+                    )
+                )
+            ]
+        )
+    outcome = Outcome(resume_questionnaire=not questionnaire_active)
+    if conversation.status in {"paused", "stopped", "declined"}:
+        conversation.status = "active"
+        outcome.replies.append(Reply(ctx._("Welcome back. We continue where we left off.")))
+    elif inbound.intent in {"greet", "start"} and state.presented_link_id:
+        outcome.replies.append(Reply(ctx._("Hi again. We continue where we left off.")))
+    return outcome
+
+
+def ask(ctx: DialogueContext, state: TurnState) -> Outcome:
+    """The current item, presented for the patient's level (or `finished`)."""
+    current = state.current
+    if current is None:
+        return Outcome(finished=True)
+    if state.pending is not None:
+        # The patient is answering "Passer det?": asking the item again would bury it.
+        return Outcome()
+    state.open_response()
+    return Outcome(
+        presentation(
+            ctx,
+            state.questionnaire,
+            current,
+            state.answers,
+            level=state.level,
+            shown=state.shown,
+            read_aloud=state.patient.read_aloud,
+        )
+    )
+
+
+def complete(ctx: DialogueContext, state: TurnState) -> Outcome:
+    """Close the response if every item is answered; otherwise resume the questionnaire."""
+    if state.conversation.status == "completed":
+        return Outcome()
+    if state.current is not None:
+        return Outcome(resume_questionnaire=True)
+    close_response(state)
+    return Outcome(
+        [
+            Reply(ctx._("Thank you! You have answered all the questions.")),
+            Reply(
+                ctx._(
+                    "Your answers have been sent to your care team. They will contact you if "
+                    "there is a need. If you want to see your answers, write “show my answers”."
+                ),
+                meta={"kind": "completed"},
+            ),
+        ]
+    )
