@@ -21,7 +21,7 @@ class TelegramChat(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     # The conversation this chat talks in: the patient's one for the questionnaire, shared
-    # with the web chat (see repo.conversation_for_invitation).
+    # with the web chat (see conversations.conversation_for_invitation).
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram.invites import telegram_invite_link
+from bot.channels.telegram.chats import ChatRecords
+from bot.channels.telegram.invites import Opening, open_invitation, telegram_invite_link
 from bot.i18n import Texts
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, Invitation, Message, Patient, utcnow
-from bot.storage.patients import invitation_by_token
+from bot.storage.patients import create_invitation, create_patient, invitation_by_token
 from bot.storage.telegram_models import TelegramChat
 from tests.channels.telegram.fake_bot_api import USERNAME
-from tests.channels.telegram.rig import Rig, act
+from tests.channels.telegram.rig import Rig, act, sqlite_factory
 from tests.conftest import make_settings
 
 
@@ -71,3 +72,43 @@ async def test_an_expired_code_does_not_link(rig: Rig) -> None:
     await act(user.command, "start", code)
     assert "virker ikke" in user.text
     assert rig.chat_row(5401) is None and rig.engine.received == []
+
+
+# ---------------------------------------------------------------------- what /start opens
+
+
+async def test_what_start_opens_for_a_chat_and_when_it_is_reachable_again(tmp_path: Path) -> None:
+    factory = sqlite_factory(tmp_path)
+    records = ChatRecords(factory)
+    with session_scope(factory) as session:
+        first = create_invitation(session, create_patient(session), "who5", channel="telegram")
+        second = create_invitation(session, create_patient(session), "who5", channel="telegram")
+        web = create_invitation(session, create_patient(session), "who5", channel="web")
+    assert await open_invitation(factory, 7, None, None) == Opening(None, "no_invite")
+    assert await open_invitation(factory, 7, "no such code!", None) == Opening(None, "bad_invite")
+    assert await open_invitation(factory, 7, web.token, None) == Opening(None, "bad_invite")
+    linked = await open_invitation(factory, 7, first.token, None)
+    assert linked.reason == "linked" and linked.conversation_id is not None
+    # Blocked, then a code that does not work: still blocked.
+    await records.set_keyboard(7, 300)
+    await records.mark_blocked(7, "forbidden")
+    link = await records.link(7)
+    assert link is not None and link.blocked
+    assert await open_invitation(factory, 7, "NotARealCode123", link) == Opening(None, "bad_invite")
+    link = await records.link(7)
+    assert link is not None and link.blocked
+    # Its own link again (used, but by this chat): known, and reachable again.
+    known = Opening(linked.conversation_id, "known", 300)
+    assert await open_invitation(factory, 7, first.token, link) == known
+    link = await records.link(7)
+    assert link is not None and not link.blocked
+    await records.mark_blocked(7, "forbidden")
+    assert await open_invitation(factory, 7, None, await records.link(7)) == known
+    link = await records.link(7)
+    assert link is not None and not link.blocked
+    # Another chat cannot use a used link; this chat can open a new one (its old keyboard
+    # is handed on so that it can be taken off).
+    assert await open_invitation(factory, 8, first.token, None) == Opening(None, "bad_invite")
+    relinked = await open_invitation(factory, 7, second.token, link)
+    assert relinked.reason == "linked" and relinked.live_keyboard == 300
+    assert relinked.conversation_id not in (None, linked.conversation_id)
