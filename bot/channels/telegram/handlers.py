@@ -36,7 +36,11 @@ ErrorCallback = Callable[[object, Any], Coroutine[Any, Any, None]]
 
 
 class UpdateHandlers:
-    def __init__(self, settings: Settings, records: ChatRecords, turns: Turns, texts: Texts):
+    """The callbacks wired to the Application; each one small, the chat's link given."""
+
+    def __init__(
+        self, settings: Settings, records: ChatRecords, turns: Turns, texts: Texts
+    ) -> None:
         self.settings = settings
         self.records = records
         self.turns = turns

@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 
 class Turns:
+    """Patient turns from Telegram, handed to the channel-neutral chat handler."""
+
     def __init__(self, chat: ChatHandler, records: ChatRecords, texts: Texts) -> None:
         self.chat = chat
         self.records = records
