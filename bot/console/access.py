@@ -8,13 +8,14 @@ an admin puts them in a team.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session
+from starlette.authentication import BaseUser
 
 from bot.storage.console_models import ConsoleUser, PatientProfile
 from bot.storage.models import Patient
+from bot.storage.patient_profiles import team_of
+from bot.storage.patients import patient_by_pseudonym
 
 
 class Forbidden(Exception):
@@ -26,18 +27,14 @@ class NotFound(Exception):
 
 
 @dataclass(frozen=True)
-class Staff:
-    """A logged-in user, detached from the database session."""
+class Staff(BaseUser):
+    """The logged-in user (``request.user``), detached from the database session."""
 
     id: int
     email: str
     role: str
     team_ids: frozenset[int]
     locale: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
 
     @classmethod
     def of(cls, user: ConsoleUser) -> Staff:
@@ -49,44 +46,46 @@ class Staff:
             locale=user.locale,
         )
 
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
-def scope(staff: Staff) -> ColumnElement[bool] | None:
-    """The condition on ``PatientProfile`` for the patients ``staff`` may see (None: all)."""
-    if staff.is_admin:
-        return None
-    if not staff.team_ids:
-        return false()
-    return PatientProfile.team_id.in_(sorted(staff.team_ids))
+    @property
+    def scopes(self) -> list[str]:
+        """What ``@requires`` checks: "authenticated", and "admin" for admins."""
+        return ["authenticated", "admin"] if self.is_admin else ["authenticated"]
 
+    @property
+    def visible_teams(self) -> frozenset[int] | None:
+        """The teams whose patients this user sees (None: every patient)."""
+        return None if self.is_admin else self.team_ids
 
-def visible_patient_ids(staff: Staff) -> Select[Any]:
-    """A subquery of the ids of the patients ``staff`` may see."""
-    query = select(Patient.id).outerjoin(PatientProfile, PatientProfile.patient_id == Patient.id)
-    condition = scope(staff)
-    return query if condition is None else query.where(condition)
+    def may_see(self, team_id: int | None) -> bool:
+        """May this user see a patient of this team (None: a patient without a team)?"""
+        return self.is_admin or (team_id is not None and team_id in self.team_ids)
 
-
-def can_view(session: Session, staff: Staff, patient_id: int) -> bool:
-    if staff.is_admin:
+    # BaseUser
+    @property
+    def is_authenticated(self) -> bool:
         return True
-    team_id = session.scalar(
-        select(PatientProfile.team_id).where(PatientProfile.patient_id == patient_id)
-    )
-    return team_id is not None and team_id in staff.team_ids
+
+    @property
+    def display_name(self) -> str:
+        return self.email
+
+    @property
+    def identity(self) -> str:
+        return str(self.id)
 
 
 def patient_for(session: Session, staff: Staff, pseudonym: str) -> Patient:
     """The patient with this pseudonym if ``staff`` may see them; NotFound or Forbidden."""
-    patient = session.scalar(select(Patient).where(Patient.pseudonym == pseudonym[:32]))
+    patient = patient_by_pseudonym(session, pseudonym[:32])
     if patient is None:
         raise NotFound(pseudonym)
-    if not can_view(session, staff, patient.id):
+    if not staff.is_admin and not staff.may_see(team_of(session, patient.id)):
         raise Forbidden(pseudonym)
     return patient
-
-
-def profile_of(session: Session, patient_id: int) -> PatientProfile | None:
-    return session.get(PatientProfile, patient_id)
 
 
 def may_change_assignment(
@@ -96,9 +95,4 @@ def may_change_assignment(
     if staff.is_admin:
         return True
     current = profile.team_id if profile is not None else None
-    return (
-        current is not None
-        and current in staff.team_ids
-        and team_id is not None
-        and team_id in staff.team_ids
-    )
+    return staff.may_see(current) and staff.may_see(team_id)

@@ -16,30 +16,21 @@ the most in need first.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.console.access import Staff, visible_patient_ids
+from bot.console.access import Staff
+from bot.console.scores import TRIAGE_RANK, ScoreSummary, summarise, triage_levels
 from bot.export.fhir import answers_from_rows
-from bot.questionnaire.model import TRIAGE_LEVELS, Questionnaire, ScoringRule
-from bot.questionnaire.scoring import ScoreResult, score
+from bot.questionnaire.model import Questionnaire
+from bot.questionnaire.scoring import score, worst
 from bot.settings import Settings
-from bot.storage.console_models import ConsoleUser, PatientProfile, Review, Team
-from bot.storage.models import (
-    Alert,
-    Answer,
-    Conversation,
-    Invitation,
-    Message,
-    Patient,
-    Response,
-    utcnow,
-)
+from bot.storage.console_models import PatientProfile
+from bot.storage.models import Alert, Conversation, Invitation, Patient, utcnow
+from bot.storage.worklist_queries import WorklistData, worklist_data
 
 STATUSES: tuple[str, ...] = ("invited", "in_progress", "stalled", "completed", "withdrawn")
 FLAGS: tuple[str, ...] = ("low_literacy", "no_network", "misunderstanding", "stalled")
@@ -48,20 +39,7 @@ NO_NETWORK_ITEMS = frozenset({"bv-netvaerk"})
 """Yes/no items where "no" means the patient has no one to help them."""
 NO_NETWORK_ALERTS = frozenset({"bv-no-network"})
 DIFFICULTY_PREFIX = "difficulty:"
-_RANK = {level: i for i, level in enumerate(TRIAGE_LEVELS)}
 _PROGRESS = {"invited": 0, "in_progress": 1, "completed": 2}
-
-
-@dataclass(frozen=True)
-class ScoreSummary:
-    questionnaire_id: str
-    rule_id: str
-    name: str
-    value: float
-    band_code: str | None
-    band_label: str | None
-    triage: str | None
-    severity: float
 
 
 @dataclass
@@ -91,58 +69,12 @@ class WorklistRow:
         return bool(self.flags)
 
 
-def severity(rule: ScoringRule, value: float) -> float:
-    """0 (best) to 1 (worst) along the score's range; the worse end is the one whose band has
-    the worse triage (WHO-5: low is worse; PHQ-9: high is worse)."""
-    if rule.max <= rule.min:
-        return 0.0
-    low, high = rule.band_for(rule.min), rule.band_for(rule.max)
-    low_rank = _RANK.get(low.triage, 0) if low else 0
-    high_rank = _RANK.get(high.triage, 0) if high else 0
-    fraction = (value - rule.min) / (rule.max - rule.min)
-    fraction = min(max(fraction, 0.0), 1.0)
-    if low_rank > high_rank:
-        return 1.0 - fraction
-    if high_rank > low_rank:
-        return fraction
-    return 0.0
-
-
-def summarise(questionnaire: Questionnaire, results: Iterable[ScoreResult]) -> list[ScoreSummary]:
-    out = []
-    for result in results:
-        if result.value is None:
-            continue
-        band = result.band
-        out.append(
-            ScoreSummary(
-                questionnaire_id=questionnaire.id,
-                rule_id=result.rule.id,
-                name=result.rule.name,
-                value=result.value,
-                band_code=band.code if band else None,
-                band_label=band.label if band else None,
-                triage=band.triage if band else None,
-                severity=severity(result.rule, result.value),
-            )
-        )
-    return out
-
-
-def worst(levels: Iterable[str | None]) -> str:
-    result = "green"
-    for level in levels:
-        if level is not None and _RANK.get(level, 0) > _RANK[result]:
-            result = level
-    return result
-
-
 def sort_key(row: WorklistRow) -> tuple[object, ...]:
     waiting = row.last_activity.timestamp() if row.last_activity else 0.0
     return (
         row.status == "withdrawn",
         not row.urgent,
-        -_RANK.get(row.colour, 0),
+        -TRIAGE_RANK.get(row.colour, 0),
         -len(row.flags),
         not row.needs_review,
         -row.severity,
@@ -193,6 +125,19 @@ def _status(
     return status
 
 
+def _flags(patient: Patient, status: str, no_network: bool, alerts: Sequence[Alert]) -> list[str]:
+    flags = []
+    if patient.literacy_level in LOW_LITERACY_LEVELS:
+        flags.append("low_literacy")
+    if no_network or any(a.rule_id in NO_NETWORK_ALERTS for a in alerts):
+        flags.append("no_network")
+    if any(a.rule_id.startswith(DIFFICULTY_PREFIX) for a in alerts):
+        flags.append("misunderstanding")
+    if status == "stalled":
+        flags.append("stalled")
+    return flags
+
+
 def build_rows(
     session: Session,
     staff: Staff,
@@ -202,143 +147,77 @@ def build_rows(
     now: datetime | None = None,
 ) -> list[WorklistRow]:
     """Every patient ``staff`` may see, unsorted (see ``sort_key``)."""
+    data = worklist_data(session, staff.visible_teams)
     now = now or utcnow()
-    visible = visible_patient_ids(staff).scalar_subquery()
-    patients = session.execute(
-        select(Patient, PatientProfile)
-        .outerjoin(PatientProfile, PatientProfile.patient_id == Patient.id)
-        .where(Patient.id.in_(visible))
-    ).all()
-    if not patients:
-        return []
-    invitations: dict[int, list[Invitation]] = defaultdict(list)
-    for invitation in session.scalars(
-        select(Invitation).where(Invitation.patient_id.in_(visible)).order_by(Invitation.id)
-    ):
-        invitations[invitation.patient_id].append(invitation)
-    conversations: dict[int, list[Conversation]] = defaultdict(list)
-    for conversation in session.scalars(
-        select(Conversation)
-        .where(Conversation.patient_id.in_(visible))
-        .order_by(Conversation.started_at)
-    ):
-        conversations[conversation.patient_id].append(conversation)
-    spoken: dict[str, int] = {
-        conversation_id: count
-        for conversation_id, count in session.execute(
-            select(Message.conversation_id, func.count())
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(
-                Conversation.patient_id.in_(visible),
-                Message.direction == "in",
-                Message.kind != "event",
-            )
-            .group_by(Message.conversation_id)
-        ).tuples()
-    }
-    alerts: dict[int, list[Alert]] = defaultdict(list)
-    for alert in session.scalars(select(Alert).where(Alert.patient_id.in_(visible))):
-        alerts[alert.patient_id].append(alert)
-    responses: dict[int, list[Response]] = defaultdict(list)
-    for response in session.scalars(
-        select(Response).where(Response.patient_id.in_(visible)).order_by(Response.started_at)
-    ):
-        responses[response.patient_id].append(response)
-    answers: dict[str, list[Answer]] = defaultdict(list)
-    for answer in session.scalars(
-        select(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.patient_id.in_(visible), Answer.superseded_at.is_(None))
-        .order_by(Answer.id)
-    ):
-        answers[answer.response_id].append(answer)
-    reviews: dict[int, datetime] = {
-        patient_id: at
-        for patient_id, at in session.execute(
-            select(Review.patient_id, func.max(Review.at))
-            .where(Review.patient_id.in_(visible))
-            .group_by(Review.patient_id)
-        ).tuples()
-        if at is not None
-    }
-    teams = {team.id: team.name for team in session.scalars(select(Team))}
-    users = {user.id: user.email for user in session.scalars(select(ConsoleUser))}
     stalled_after = timedelta(days=settings.console_stalled_days)
+    return [
+        _row(patient, profile, data, questionnaires, now, stalled_after)
+        for patient, profile in data.patients
+    ]
 
-    rows: list[WorklistRow] = []
-    for patient, profile in patients:
-        patient_conversations = conversations.get(patient.id, [])
-        moments = [c.updated_at for c in patient_conversations]
-        moments += [i.created_at for i in invitations.get(patient.id, [])]
-        last_activity = max(moments) if moments else patient.created_at
-        status = _status(
-            patient,
-            profile,
-            invitations.get(patient.id, []),
-            patient_conversations,
-            spoken,
-            last_activity,
-            now,
-            stalled_after,
+
+def _row(
+    patient: Patient,
+    profile: PatientProfile | None,
+    data: WorklistData,
+    questionnaires: Mapping[str, Questionnaire],
+    now: datetime,
+    stalled_after: timedelta,
+) -> WorklistRow:
+    conversations = data.conversations.get(patient.id, [])
+    invitations = data.invitations.get(patient.id, [])
+    moments = [c.updated_at for c in conversations] + [i.created_at for i in invitations]
+    last_activity = max(moments) if moments else patient.created_at
+    status = _status(
+        patient,
+        profile,
+        invitations,
+        conversations,
+        data.spoken,
+        last_activity,
+        now,
+        stalled_after,
+    )
+    scores: list[ScoreSummary] = []
+    no_network = False
+    has_answers = False
+    for response in data.responses.get(patient.id, []):
+        answers = data.answers.get(response.id, [])
+        has_answers = has_answers or bool(answers)
+        no_network = no_network or any(
+            a.link_id in NO_NETWORK_ITEMS and a.value_boolean is False for a in answers
         )
-        scores: list[ScoreSummary] = []
-        no_network = False
-        has_answers = False
-        for response in responses.get(patient.id, []):
-            rows_of = answers.get(response.id, [])
-            has_answers = has_answers or bool(rows_of)
-            for row in rows_of:
-                if row.link_id in NO_NETWORK_ITEMS and row.value_boolean is False:
-                    no_network = True
-            questionnaire = questionnaires.get(response.questionnaire_id)
-            if questionnaire is not None and rows_of:
-                scores += summarise(questionnaire, score(questionnaire, answers_from_rows(rows_of)))
-        patient_alerts = alerts.get(patient.id, [])
-        no_network = no_network or any(a.rule_id in NO_NETWORK_ALERTS for a in patient_alerts)
-        flags = []
-        if patient.literacy_level in LOW_LITERACY_LEVELS:
-            flags.append("low_literacy")
-        if no_network:
-            flags.append("no_network")
-        if any(a.rule_id.startswith(DIFFICULTY_PREFIX) for a in patient_alerts):
-            flags.append("misunderstanding")
-        if status == "stalled":
-            flags.append("stalled")
-        last_review = reviews.get(patient.id)
-        needs_review = (has_answers or bool(patient_alerts)) and (
-            last_review is None or last_review < last_activity
-        )
-        rows.append(
-            WorklistRow(
-                patient_id=patient.id,
-                pseudonym=patient.pseudonym,
-                label=patient.label,
-                literacy_level=patient.literacy_level,
-                team_id=profile.team_id if profile else None,
-                team_name=teams.get(profile.team_id) if profile and profile.team_id else None,
-                responsible_id=profile.responsible_user_id if profile else None,
-                responsible_email=(
-                    users.get(profile.responsible_user_id)
-                    if profile and profile.responsible_user_id
-                    else None
-                ),
-                status=status,
-                colour=worst([a.level for a in patient_alerts] + [s.triage for s in scores]),
-                urgent=any(a.urgent and a.acknowledged_at is None for a in patient_alerts),
-                flags=tuple(flags),
-                scores=scores,
-                questionnaires=sorted(
-                    {c.questionnaire_id for c in patient_conversations}
-                    | {i.questionnaire_id for i in invitations.get(patient.id, [])}
-                ),
-                alerts=len(patient_alerts),
-                last_activity=last_activity,
-                last_review_at=last_review,
-                needs_review=needs_review,
-                severity=max((s.severity for s in scores), default=0.0),
-            )
-        )
-    return rows
+        questionnaire = questionnaires.get(response.questionnaire_id)
+        if questionnaire is not None and answers:
+            scores += summarise(questionnaire, score(questionnaire, answers_from_rows(answers)))
+    alerts = data.alerts.get(patient.id, [])
+    last_review = data.last_reviews.get(patient.id)
+    team_id = profile.team_id if profile else None
+    responsible_id = profile.responsible_user_id if profile else None
+    return WorklistRow(
+        patient_id=patient.id,
+        pseudonym=patient.pseudonym,
+        label=patient.label,
+        literacy_level=patient.literacy_level,
+        team_id=team_id,
+        team_name=data.team_names.get(team_id) if team_id else None,
+        responsible_id=responsible_id,
+        responsible_email=data.user_emails.get(responsible_id) if responsible_id else None,
+        status=status,
+        colour=worst([a.level for a in alerts] + triage_levels(scores)),
+        urgent=any(a.urgent and a.acknowledged_at is None for a in alerts),
+        flags=tuple(_flags(patient, status, no_network, alerts)),
+        scores=scores,
+        questionnaires=sorted(
+            {c.questionnaire_id for c in conversations} | {i.questionnaire_id for i in invitations}
+        ),
+        alerts=len(alerts),
+        last_activity=last_activity,
+        last_review_at=last_review,
+        needs_review=(has_answers or bool(alerts))
+        and (last_review is None or last_review < last_activity),
+        severity=max((s.severity for s in scores), default=0.0),
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,3 +46,11 @@ def alerts_for(session: Session, conversation_id: str) -> list[Alert]:
             select(Alert).where(Alert.conversation_id == conversation_id).order_by(Alert.id)
         )
     )
+
+
+def acknowledge_alerts(session: Session, patient_id: int, at: datetime) -> None:
+    """Every open alert of the patient counts as seen (an urgent one stops being urgent)."""
+    for alert in session.scalars(
+        select(Alert).where(Alert.patient_id == patient_id, Alert.acknowledged_at.is_(None))
+    ):
+        alert.acknowledged_at = at

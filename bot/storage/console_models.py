@@ -43,6 +43,10 @@ class ConsoleUser(Base):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def end_sessions(self) -> None:
+        """Void every session cookie issued to this user so far."""
+        self.session_epoch += 1
+
 
 class Team(Base):
     """A group of coordinators; a patient belongs to one team."""

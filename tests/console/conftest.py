@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from bot.console.auth import create_user
+from bot.console.accounts import create_user
 from bot.conversation import ConversationService
 from bot.settings import Settings
 from bot.storage.console_models import PatientProfile, Team
@@ -31,10 +31,10 @@ def fast_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     (test_auth checks the production hasher on its own)."""
     from argon2 import PasswordHasher
 
-    from bot.console import auth
+    from bot.console import passwords
 
     monkeypatch.setattr(
-        auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
 
 

@@ -11,15 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from bot.console.auth import (
-    COOKIE_NAME,
-    AccountError,
-    SessionCodec,
-    SessionData,
-    create_user,
-    hash_password,
-    verify_password,
-)
+from bot.console.accounts import create_user
+from bot.console.passwords import AccountError, hash_password, verify_password
+from bot.console.session import COOKIE_NAME, SessionCodec, SessionData
 from bot.settings import Settings
 from bot.storage.console_models import ConsoleUser
 from bot.storage.db import session_scope
@@ -42,9 +36,9 @@ def set_cookie_header(response: object) -> str:
 def test_passwords_are_argon2_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     from argon2 import PasswordHasher
 
-    from bot.console import auth
+    from bot.console import passwords
 
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher())  # the production parameters
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher())  # the production parameters
     hashed = hash_password("a long enough password")
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert "a long enough password" not in hashed

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import cli, settings
-from bot.console.auth import verify_password
+from bot.console.passwords import verify_password
 from bot.conversation import ConversationService
 from bot.export import fhir
 from bot.storage.console_models import ConsoleUser

@@ -119,7 +119,7 @@ def test_console_csv_download_is_limited_to_my_teams(
 
 
 def research_pseudonym_for(client: TestClient, patient_id: int) -> str:
-    from bot.console.auth import pseudonym_key
+    from bot.console.keys import pseudonym_key
 
     settings = client.app.state.settings  # type: ignore[attr-defined]
     return research_pseudonym(pseudonym_key(settings), patient_id)

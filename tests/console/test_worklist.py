@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.console.access import Staff as StaffView
-from bot.console.worklist import Filters, WorklistRow, apply, build_rows, severity, sort_key
+from bot.console.scores import severity
+from bot.console.worklist import Filters, WorklistRow, apply, build_rows, sort_key
 from bot.conversation import ConversationService
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings

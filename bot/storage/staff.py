@@ -1,0 +1,112 @@
+"""Staff of the console: users, teams and failed log-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from bot.storage.console_models import ConsoleUser, LoginAttempt, Team, TeamMember
+
+# ------------------------------------------------------------------ users
+
+
+def user_by_id(session: Session, user_id: int) -> ConsoleUser | None:
+    return session.get(ConsoleUser, user_id)
+
+
+def user_by_email(session: Session, email: str) -> ConsoleUser | None:
+    """``email`` as stored: lower-cased."""
+    return session.scalar(select(ConsoleUser).where(ConsoleUser.email == email))
+
+
+def all_users(session: Session) -> list[ConsoleUser]:
+    return list(session.scalars(select(ConsoleUser).order_by(ConsoleUser.email)))
+
+
+def add_user(
+    session: Session,
+    *,
+    email: str,
+    password_hash: str,
+    role: str,
+    locale: str | None,
+    teams: list[Team],
+) -> ConsoleUser:
+    user = ConsoleUser(email=email, password_hash=password_hash, role=role, locale=locale)
+    user.teams = teams
+    session.add(user)
+    session.flush()
+    return user
+
+
+def active_members(session: Session, team_ids: Collection[int]) -> list[ConsoleUser]:
+    """The active users in any of these teams, by e-mail."""
+    if not team_ids:
+        return []
+    return list(
+        session.scalars(
+            select(ConsoleUser)
+            .join(TeamMember, TeamMember.user_id == ConsoleUser.id)
+            .where(TeamMember.team_id.in_(sorted(team_ids)), ConsoleUser.active)
+            .distinct()
+            .order_by(ConsoleUser.email)
+        )
+    )
+
+
+# ------------------------------------------------------------------ teams
+
+
+def teams_in(session: Session, team_ids: Collection[int] | None = None) -> list[Team]:
+    """The teams with these ids (None: every team), by name."""
+    query = select(Team).order_by(Team.name)
+    if team_ids is not None:
+        query = query.where(Team.id.in_(sorted(team_ids)))
+    return list(session.scalars(query))
+
+
+def team_by_id(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
+
+
+def team_named(session: Session, name: str, *, create: bool = False) -> Team | None:
+    """The team of this name; with ``create``, a new one when there is none."""
+    name = name.strip()
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None and create and name:
+        team = add_team(session, name)
+    return team
+
+
+def add_team(session: Session, name: str) -> Team:
+    team = Team(name=name)
+    session.add(team)
+    session.flush()
+    return team
+
+
+# ------------------------------------------------------------------ failed log-ins
+
+
+def failed_logins_since(session: Session, email: str, ip: str, since: datetime) -> int:
+    count = session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.at >= since)
+    )
+    return count or 0
+
+
+def add_failed_login(session: Session, email: str, ip: str) -> None:
+    session.add(LoginAttempt(email=email, ip=ip))
+
+
+def forget_failed_logins_before(session: Session, before: datetime) -> None:
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
+
+
+def forget_failed_logins(session: Session, email: str, ip: str) -> None:
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.ip == ip))

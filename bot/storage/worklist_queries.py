@@ -1,0 +1,118 @@
+"""What the worklist needs of every patient some teams may see, read in a fixed number of
+queries (not a few per patient)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.storage.console_models import ConsoleUser, PatientProfile, Review, Team
+from bot.storage.models import (
+    Alert,
+    Answer,
+    Conversation,
+    Invitation,
+    Message,
+    Patient,
+    Response,
+)
+from bot.storage.patient_profiles import visible_patient_ids
+
+
+@dataclass
+class WorklistData:
+    """Keyed by patient id unless said otherwise; lists in the order they happened."""
+
+    patients: list[tuple[Patient, PatientProfile | None]] = field(default_factory=list)
+    invitations: dict[int, list[Invitation]] = field(default_factory=dict)
+    conversations: dict[int, list[Conversation]] = field(default_factory=dict)
+    spoken: dict[str, int] = field(default_factory=dict)
+    """Conversation id -> how many messages the patient wrote or pressed."""
+    alerts: dict[int, list[Alert]] = field(default_factory=dict)
+    responses: dict[int, list[Response]] = field(default_factory=dict)
+    answers: dict[str, list[Answer]] = field(default_factory=dict)
+    """Response id -> its current (not superseded) answers."""
+    last_reviews: dict[int, datetime] = field(default_factory=dict)
+    team_names: dict[int, str] = field(default_factory=dict)
+    user_emails: dict[int, str] = field(default_factory=dict)
+
+
+def worklist_data(session: Session, team_ids: Collection[int] | None) -> WorklistData:
+    """Everything about the patients of these teams (None: every patient)."""
+    visible = visible_patient_ids(team_ids).scalar_subquery()
+    patients: list[tuple[Patient, PatientProfile | None]] = list(
+        session.execute(
+            select(Patient, PatientProfile)
+            .outerjoin(PatientProfile, PatientProfile.patient_id == Patient.id)
+            .where(Patient.id.in_(visible))
+        ).tuples()
+    )
+    if not patients:
+        return WorklistData()
+    invitations: dict[int, list[Invitation]] = defaultdict(list)
+    for invitation in session.scalars(
+        select(Invitation).where(Invitation.patient_id.in_(visible)).order_by(Invitation.id)
+    ):
+        invitations[invitation.patient_id].append(invitation)
+    conversations: dict[int, list[Conversation]] = defaultdict(list)
+    for conversation in session.scalars(
+        select(Conversation)
+        .where(Conversation.patient_id.in_(visible))
+        .order_by(Conversation.started_at)
+    ):
+        conversations[conversation.patient_id].append(conversation)
+    spoken = {
+        conversation_id: count
+        for conversation_id, count in session.execute(
+            select(Message.conversation_id, func.count())
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Conversation.patient_id.in_(visible),
+                Message.direction == "in",
+                Message.kind != "event",
+            )
+            .group_by(Message.conversation_id)
+        ).tuples()
+    }
+    alerts: dict[int, list[Alert]] = defaultdict(list)
+    for alert in session.scalars(select(Alert).where(Alert.patient_id.in_(visible))):
+        alerts[alert.patient_id].append(alert)
+    responses: dict[int, list[Response]] = defaultdict(list)
+    for response in session.scalars(
+        select(Response).where(Response.patient_id.in_(visible)).order_by(Response.started_at)
+    ):
+        responses[response.patient_id].append(response)
+    answers: dict[str, list[Answer]] = defaultdict(list)
+    for answer in session.scalars(
+        select(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.patient_id.in_(visible), Answer.superseded_at.is_(None))
+        .order_by(Answer.id)
+    ):
+        answers[answer.response_id].append(answer)
+    last_reviews = {
+        patient_id: at
+        for patient_id, at in session.execute(
+            select(Review.patient_id, func.max(Review.at))
+            .where(Review.patient_id.in_(visible))
+            .group_by(Review.patient_id)
+        ).tuples()
+        if at is not None
+    }
+    return WorklistData(
+        patients=patients,
+        invitations=invitations,
+        conversations=conversations,
+        spoken=spoken,
+        alerts=alerts,
+        responses=responses,
+        answers=answers,
+        last_reviews=last_reviews,
+        team_names={team.id: team.name for team in session.scalars(select(Team))},
+        user_emails={user.id: user.email for user in session.scalars(select(ConsoleUser))},
+    )
