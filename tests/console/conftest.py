@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
@@ -17,7 +18,7 @@ from bot.conversation import ConversationService
 from bot.settings import Settings
 from bot.storage.console_models import PatientProfile, Team
 from bot.storage.db import session_scope
-from bot.storage.models import Conversation
+from bot.storage.models import AuditEvent, Conversation
 from bot.web import create_app
 from tests.helpers import answer_all, new_conversation, store_replies
 
@@ -132,3 +133,15 @@ def complete_who5(
     answer_all(service, session_factory, cid, codes)
     store_replies(session_factory, cid, service.complete(cid).replies)
     return cid
+
+
+def events(session_factory: sessionmaker[Session], patient_id: int) -> list[tuple[str, str]]:
+    with session_scope(session_factory) as session:
+        return [
+            (e.actor, e.action)
+            for e in session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.patient_id == patient_id)
+                .order_by(AuditEvent.id)
+            )
+        ]

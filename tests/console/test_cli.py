@@ -1,4 +1,5 @@
-"""`bot user add/list` and `bot export --format csv` (and FHIR with --patient)."""
+"""`bot user add/list`, `bot audit --patient` ("who has seen my data") and `bot export --format
+csv` (and FHIR with --patient)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
 
 from bot import cli, settings
 from bot.console.passwords import verify_password
@@ -19,7 +21,7 @@ from bot.export import fhir
 from bot.storage.console_models import ConsoleUser
 from bot.storage.db import session_scope
 from bot.storage.models import AuditEvent
-from tests.console.conftest import PASSWORD, assign, complete_who5
+from tests.console.conftest import PASSWORD, Staff, assign, complete_who5, events, login
 
 
 @pytest.fixture
@@ -106,3 +108,33 @@ def test_export_csv_and_fhir_for_one_patient(
             select(AuditEvent.action).where(AuditEvent.patient_id == pid).order_by(AuditEvent.id)
         ).all()
     assert actions == ["export.csv", "export.csv", "export.fhir"]
+
+
+def test_cli_who_has_seen_my_data(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+    database_url: str,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot import cli, settings
+
+    cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
+    pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    login(client, staff.nurse)
+    client.get(f"/console/patients/{pseudonym}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("BOT_VAR_DIR", str(tmp_path))
+    settings.get_settings.cache_clear()
+    try:
+        assert cli.main(["audit", "--patient", pseudonym]) == 0
+    finally:
+        settings.get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert pseudonym in out
+    assert f"{staff.nurse}\tpatient.view" in out
+    assert events(session_factory, pid)[-1][1] == "access_log.view"
+    assert cli.main(["audit", "--patient", "P-NOSUCH1"]) == 1

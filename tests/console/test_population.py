@@ -1,23 +1,20 @@
-"""Population view: completion, time to complete and scores by group, as inline SVG."""
+"""The population report: completion, time to complete and scores by group
+(bot/console/population.py)."""
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.testclient import TestClient
 
 from bot.console import population
 from bot.console.access import Staff as StaffView
-from bot.console.charts import Segment, bar_chart, box_chart, stacked_chart
 from bot.conversation import ConversationService
 from bot.questionnaire.model import Questionnaire
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, utcnow
 from bot.storage.patients import create_invitation
-from tests.console.conftest import Staff, assign, complete_who5, login
+from tests.console.conftest import assign, complete_who5
 from tests.helpers import answer_all, new_conversation
 
 
@@ -63,49 +60,6 @@ def test_report_by_literacy_level(
             start=now + timedelta(days=2), end=now + timedelta(days=3),
         )  # fmt: skip
     assert empty.groups == [] and empty.total.invited == 0
-
-
-def test_population_page_has_charts_and_tables(
-    client: TestClient,
-    staff: Staff,
-    service: ConversationService,
-    session_factory: sessionmaker[Session],
-) -> None:
-    for codes, sex in ((["1", "0", "1", "1", "0"], "female"), (["5", "5", "4", "5", "5"], "male")):
-        cid = complete_who5(service, session_factory, codes)
-        assign(session_factory, cid, staff.team_a, sex=sex, site="Aarhus <b>")
-    other = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])
-    assign(session_factory, other, staff.team_b, sex="other")
-    login(client, staff.nurse)
-    for by in population.DIMENSIONS:
-        page = client.get(f"/console/population?by={by}&questionnaire=who5")
-        assert page.status_code == 200, by
-        text = page.text
-        assert text.count('<svg class="chart"') == 4
-        assert 'role="img"' in text and "<title id=" in text and "<desc id=" in text
-        assert "<script" not in text and "style=" not in text
-        assert "Aarhus <b>" not in text  # escaped, also inside the SVG
-    text = html.unescape(client.get("/console/population?by=sex").text)
-    assert "Kvinde" in text and "Mand" in text
-    assert "Andet" not in text.split("<tbody>")[1]  # team B's patient is not counted
-    assert "2 inviteret, 2 gennemført" in text
-
-
-def test_charts_escape_and_scale() -> None:
-    bar = str(bar_chart("T<", "D&", [("<a>", 50.0, "50 %"), ("b", None, "–")], maximum=100))
-    assert "&lt;a&gt;" in bar and "<a>" not in bar and "T&lt;" in bar and "D&amp;" in bar
-    widths = [float(w) for w in re.findall(r'class="chart-bar"[^>]*width="([\d.]+)"', bar)]
-    assert widths == [210.0]  # half of the plot width
-    stacked = str(
-        stacked_chart("t", "d", [("g", [Segment("red", 1, "1"), Segment("green", 3, "3")], "")])
-    )
-    assert [
-        float(w)
-        for w in re.findall(r'chart-segment [a-z]+" x="[\d.]+" y="\d+" width="([\d.]+)"', stacked)
-    ] == [105.0, 315.0]
-    box = str(box_chart("t", "d", [("g", (0, 10, 20, 30, 100), "")], low=0, high=100,
-                        bands=[(0, 35, "red"), (36, 50, "yellow"), (51, 100, "green")]))  # fmt: skip
-    assert box.count("chart-band") == 3 and "chart-median" in box
 
 
 def test_five_numbers() -> None:

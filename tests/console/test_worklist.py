@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.console.access import Staff as StaffView
-from bot.console.scores import severity
 from bot.console.worklist import Filters, WorklistRow, apply, build_rows, sort_key
 from bot.conversation import ConversationService
 from bot.questionnaire.model import Questionnaire
@@ -226,10 +225,3 @@ def test_filters_and_review_state(
     page = client.get("/console/worklist?mine=1").text
     assert ROW.findall(page) == [p_low]
     assert "?mine=1&amp;review=1" in client.get("/console/worklist").text  # my open alerts
-
-
-def test_severity_direction(questionnaires: dict[str, Questionnaire]) -> None:
-    who5 = questionnaires["who5"].scoring[0]
-    assert severity(who5, 0) == 1.0 and severity(who5, 100) == 0.0
-    phq9 = questionnaires["phq9"].scoring[0]
-    assert severity(phq9, phq9.max) == 1.0 and severity(phq9, 0) == 0.0

@@ -1,5 +1,6 @@
 """The patient page: transcript beside the answers, scores, bands, triage, levels, superseded
-answers; all patient text escaped; Danish by default, English on request."""
+answers; all patient text escaped; mark reviewed with a note (reviews acknowledge the alerts);
+"who has seen my data" (bot/console/pages/patients.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.conversation import ConversationService
+from bot.storage.console_models import Review
 from bot.storage.db import session_scope
-from bot.storage.models import Answer, Conversation, Message, Patient, Response
+from bot.storage.models import Alert, Answer, Conversation, Message, Patient, Response
 from bot.storage.responses import add_answer
 from bot.storage.transcripts import add_event
-from tests.console.conftest import Staff, assign, complete_who5, login
+from tests.console.conftest import Staff, assign, complete_who5, login, post
 from tests.helpers import store_inbound
 
 HOSTILE = "<script>alert(1)</script>"
@@ -106,34 +108,6 @@ def test_patient_text_is_escaped(
     assert HOSTILE not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
 
 
-def test_english_on_request(
-    client: TestClient,
-    staff: Staff,
-    service: ConversationService,
-    session_factory: sessionmaker[Session],
-) -> None:
-    cid = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])
-    _pid, pseudonym = assign(session_factory, cid, staff.team_a)
-    login(client, staff.nurse)
-    danish = client.get(f"/console/patients/{pseudonym}").text
-    assert '<html lang="da">' in danish and "Samtale" in danish
-    english = client.get(f"/console/patients/{pseudonym}?lang=en").text
-    assert '<html lang="en">' in english and "Transcript" in english and "Samtale" not in english
-    # The choice stays for the session.
-    assert '<html lang="en">' in client.get("/console/worklist").text
-    assert "Arbejdsliste" in client.get("/console/worklist?lang=da").text
-
-
-def test_user_language_setting(client: TestClient, staff: Staff) -> None:
-    from tests.console.conftest import post
-
-    login(client, staff.nurse)
-    answer = post(client, "/console/account", {"action": "language", "locale": "en"},
-                  page="/console/account")  # fmt: skip
-    assert answer.status_code == 303  # type: ignore[attr-defined]
-    assert "Worklist" in client.get("/console/worklist").text
-
-
 def test_patient_page_without_conversations(client: TestClient, staff: Staff) -> None:
     from tests.console.conftest import post
 
@@ -147,3 +121,75 @@ def test_patient_page_without_conversations(client: TestClient, staff: Staff) ->
     page = client.get(f"/console/patients/{pseudonym}")
     assert page.status_code == 200
     assert "Patienten har ikke åbnet linket endnu." in html.unescape(page.text)
+
+
+def test_mark_reviewed_with_a_note(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+) -> None:
+    cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
+    pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    login(client, staff.nurse)
+    page = client.get(f"/console/patients/{pseudonym}").text
+    assert "Ikke gennemset endnu." in html.unescape(page)
+    worklist = client.get("/console/worklist?review=1").text
+    assert pseudonym in worklist
+
+    answer = post(client, f"/console/patients/{pseudonym}/review",
+                  {"note": "Ringede til patienten; samtale booket."},
+                  page=f"/console/patients/{pseudonym}")  # fmt: skip
+    assert answer.status_code == 303  # type: ignore[attr-defined]
+    location = answer.headers["location"]  # type: ignore[attr-defined]
+    assert location == f"/console/patients/{pseudonym}?done=reviewed"
+    page = html.unescape(client.get(location).text)
+    assert "Markeret som gennemset." in page
+    assert "Ringede til patienten; samtale booket." in page
+    assert staff.nurse in page
+
+    post(client, f"/console/patients/{pseudonym}/review", {"note": ""})
+    with session_scope(session_factory) as session:
+        reviews = session.scalars(select(Review).where(Review.patient_id == pid)).all()
+        assert [(r.reviewed_by, r.note) for r in reviews] == [
+            (staff.nurse, "Ringede til patienten; samtale booket."),
+            (staff.nurse, ""),
+        ]
+        alerts = session.scalars(select(Alert).where(Alert.patient_id == pid)).all()
+        assert alerts and all(a.acknowledged_at is not None for a in alerts)
+    # Reviewed and nothing new since: not in the "not reviewed" filter any more.
+    assert pseudonym not in client.get("/console/worklist?review=1").text
+    # The history is newest first.
+    page = client.get(f"/console/patients/{pseudonym}").text
+    history = page[page.index('id="history-title"') :]
+    assert history.index(">–</td>") < history.index("samtale booket")
+
+
+def test_review_needs_the_csrf_token(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+) -> None:
+    cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
+    _pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    login(client, staff.nurse)
+    answer = client.post(f"/console/patients/{pseudonym}/review", data={"note": "x"})
+    assert answer.status_code == 403
+    with session_scope(session_factory) as session:
+        assert session.scalars(select(Review)).all() == []
+
+
+def test_who_has_seen_my_data_page(
+    client: TestClient,
+    staff: Staff,
+    service: ConversationService,
+    session_factory: sessionmaker[Session],
+) -> None:
+    cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
+    _pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    login(client, staff.nurse)
+    client.get(f"/console/patients/{pseudonym}")
+    page = html.unescape(client.get(f"/console/patients/{pseudonym}/access-log").text)
+    assert staff.nurse in page
+    assert "Åbnede patientsiden (samtale og svar)" in page
