@@ -63,7 +63,6 @@ class Patient(Base):
     consent: Mapped[str] = mapped_column(String(16), default="pending")  # pending|given|declined
     consent_at: Mapped[datetime | None]
     literacy_level: Mapped[str] = mapped_column(String(16), default="standard")
-    locale: Mapped[str] = mapped_column(String(8), default="da")
     # The opening literacy screen: pending|done|skipped (migration 0004_literacy).
     screening: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     read_aloud: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Message, utcnow
@@ -114,17 +114,6 @@ def last_presented_link_id(session: Session, conversation_id: str) -> str | None
         )
         .order_by(Message.id.desc())
         .limit(1)
-    )
-
-
-def count_messages(session: Session, conversation_id: str) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Message)
-            .where(Message.conversation_id == conversation_id)
-        )
-        or 0
     )
 
 

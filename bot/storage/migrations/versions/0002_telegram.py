@@ -1,7 +1,5 @@
 """telegram: which Telegram chat belongs to which pseudonymous patient
 
-A branch of its own from the initial schema (the app applies all heads); it only adds a table.
-
 Revision ID: 0002_telegram
 Revises: 0001
 Create Date: 2026-11-26 09:00:00
@@ -14,7 +12,7 @@ from alembic import op
 
 revision = "0002_telegram"
 down_revision = "0001"
-branch_labels = ("telegram",)
+branch_labels = None
 depends_on = None
 
 

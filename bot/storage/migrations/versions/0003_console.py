@@ -1,9 +1,7 @@
 """coordinator console: users, teams, patient profiles, reviews, login attempts
 
-A branch of its own from the initial schema (the app applies all heads); it only adds tables.
-
 Revision ID: 0003_console
-Revises: 0001
+Revises: 0002_telegram
 Create Date: 2026-11-26 08:45:00
 """
 
@@ -13,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_console"
-down_revision = "0001"
-branch_labels = ("console",)
+down_revision = "0002_telegram"
+branch_labels = None
 depends_on = None
 
 

@@ -1,7 +1,7 @@
 """Health-literacy adaptation: the opening screen's status and the read-aloud preference.
 
 Revision ID: 0004_literacy
-Revises: 0001
+Revises: 0003_console
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_literacy"
-down_revision = "0001"
-branch_labels = ("literacy",)
+down_revision = "0003_console"
+branch_labels = None
 depends_on = None
 
 
