@@ -30,14 +30,6 @@ def _setup_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _session_factory(settings: Settings) -> Any:
-    from bot.storage.db import make_engine, make_session_factory, migrate
-
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    return make_session_factory(engine)
-
-
 def _questionnaires(settings: Settings) -> dict[str, Any]:
     from bot.questionnaire.loader import load_directory
 
@@ -54,7 +46,7 @@ def create_web_invite(
     """Create a pseudonymous patient with a web invitation; return the chat URL."""
     from sqlalchemy import select
 
-    from bot.storage.db import session_scope
+    from bot.storage import db
     from bot.storage.models import Invitation, Patient
     from bot.storage.patients import create_invitation, create_patient
 
@@ -62,8 +54,8 @@ def create_web_invite(
     if questionnaire_id not in questionnaires:
         known = ", ".join(sorted(questionnaires))
         raise SystemExit(f"error: unknown questionnaire '{questionnaire_id}' (known: {known})")
-    factory = _session_factory(settings)
-    with session_scope(factory) as session:
+    factory = db.open(settings).session_factory
+    with db.session_scope(factory) as session:
         if reuse_label and label:
             existing = session.scalar(
                 select(Invitation)
@@ -156,12 +148,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     if args.channel == "telegram":
         from bot.channels.telegram import InviteError, new_patient_invite
+        from bot.storage import db
 
         try:
             link = asyncio.run(
                 new_patient_invite(
                     settings,
-                    _session_factory(settings),
+                    db.open(settings).session_factory,
                     _questionnaires(settings),
                     args.questionnaire,
                     label=args.label,
@@ -247,13 +240,13 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
         return cmd_export_csv(args, settings)
     from bot.export.fhir import export_bundle, validate
+    from bot.storage import db
     from bot.storage.audit import audit
-    from bot.storage.db import session_scope
     from bot.storage.patients import patient_by_pseudonym
 
-    factory = _session_factory(settings)
+    factory = db.open(settings).session_factory
     questionnaires = _questionnaires(settings)
-    with session_scope(factory) as session:
+    with db.session_scope(factory) as session:
         patient = patient_by_pseudonym(session, args.patient) if args.patient else None
         if args.patient and patient is None:
             print(f"error: no patient {args.patient}", file=sys.stderr)

@@ -17,14 +17,6 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _factory(settings: Settings) -> Any:
-    from bot.storage.db import make_engine, make_session_factory, migrate
-
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    return make_session_factory(engine)
-
-
 def _password() -> str:
     password = user_password()
     if password:
@@ -41,13 +33,13 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
     from bot.console.auth import AccountError, create_user
+    from bot.storage import db
     from bot.storage.audit import audit
     from bot.storage.console_models import ConsoleUser
-    from bot.storage.db import session_scope
 
-    factory = _factory(settings)
+    factory = db.open(settings).session_factory
     if args.user_command == "list":
-        with session_scope(factory) as session:
+        with db.session_scope(factory) as session:
             for user in session.scalars(select(ConsoleUser).order_by(ConsoleUser.email)):
                 teams = ",".join(team.name for team in user.teams) or "-"
                 state = "active" if user.active else "deactivated"
@@ -55,7 +47,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     password = _password()
     try:
-        with session_scope(factory) as session:
+        with db.session_scope(factory) as session:
             user = create_user(
                 session, args.email, password, role=args.role, teams=list(args.team or [])
             )
@@ -73,12 +65,12 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     """The patient's "who has seen my data" list (a patient right in Denmark)."""
     from bot.console.patient import access_log
+    from bot.storage import db
     from bot.storage.audit import audit
-    from bot.storage.db import session_scope
     from bot.storage.patients import patient_by_pseudonym
 
-    factory = _factory(settings)
-    with session_scope(factory) as session:
+    factory = db.open(settings).session_factory
+    with db.session_scope(factory) as session:
         patient = patient_by_pseudonym(session, args.patient)
         if patient is None:
             print(f"error: no patient {args.patient}", file=sys.stderr)
@@ -98,15 +90,15 @@ def cmd_export_csv(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console.auth import pseudonym_key
     from bot.export.csv_export import export_csv
     from bot.questionnaire.loader import load_directory
+    from bot.storage import db
     from bot.storage.audit import audit
-    from bot.storage.db import session_scope
     from bot.storage.patients import patient_by_pseudonym
 
-    factory = _factory(settings)
+    factory = db.open(settings).session_factory
     questionnaires = load_directory(
         settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base
     )
-    with session_scope(factory) as session:
+    with db.session_scope(factory) as session:
         patient_ids = None
         if getattr(args, "patient", None):
             patient = patient_by_pseudonym(session, args.patient)
