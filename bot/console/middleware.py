@@ -41,9 +41,8 @@ def console_middleware() -> list[Middleware]:
     ]
 
 
-class ConsoleSessionMiddleware:
-    """Loads the session cookie into the request's visit; re-issues it with every response
-    (so the idle timeout slides) and marks every response ``Cache-Control: no-store``."""
+class _HttpMiddleware:
+    """A pure ASGI middleware for HTTP requests (anything else passes through untouched)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -52,6 +51,17 @@ class ConsoleSessionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class ConsoleSessionMiddleware(_HttpMiddleware):
+    """Loads the session cookie into the request's visit; re-issues it with every response
+    (so the idle timeout slides) and marks every response ``Cache-Control: no-store``."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         console = console_state(scope["app"])
         cookie = HTTPConnection(scope).cookies.get(COOKIE_NAME)
         visit = Visit(console=console, session=console.codec.load(cookie))
@@ -68,17 +78,11 @@ class ConsoleSessionMiddleware:
         await self.app(scope, receive, send_with_session)
 
 
-class LanguageMiddleware:
+class LanguageMiddleware(_HttpMiddleware):
     """The visit's language: ``?lang=`` (kept in the session), else the session's, else the
     user's own choice, else the deployment's default."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         conn = HTTPConnection(scope)
         visit = visit_of(conn)
         requested = conn.query_params.get("lang")
@@ -93,15 +97,12 @@ class LanguageMiddleware:
         await self.app(scope, receive, send)
 
 
-class CsrfMiddleware:
+class CsrfMiddleware(_HttpMiddleware):
     """Reads the form of an unsafe request into the visit and refuses the request (403)
     without the session's CSRF token or with the Origin of another site."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)

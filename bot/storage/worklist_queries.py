@@ -4,9 +4,10 @@ queries (not a few per patient)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,9 @@ from bot.storage.models import (
     Response,
 )
 from bot.storage.patient_profiles import visible_patient_ids
+
+Row = TypeVar("Row")
+Key = TypeVar("Key")
 
 
 @dataclass
@@ -54,18 +58,20 @@ def worklist_data(session: Session, team_ids: Collection[int] | None) -> Worklis
     )
     if not patients:
         return WorklistData()
-    invitations: dict[int, list[Invitation]] = defaultdict(list)
-    for invitation in session.scalars(
-        select(Invitation).where(Invitation.patient_id.in_(visible)).order_by(Invitation.id)
-    ):
-        invitations[invitation.patient_id].append(invitation)
-    conversations: dict[int, list[Conversation]] = defaultdict(list)
-    for conversation in session.scalars(
-        select(Conversation)
-        .where(Conversation.patient_id.in_(visible))
-        .order_by(Conversation.started_at)
-    ):
-        conversations[conversation.patient_id].append(conversation)
+    invitations = _grouped(
+        session.scalars(
+            select(Invitation).where(Invitation.patient_id.in_(visible)).order_by(Invitation.id)
+        ),
+        lambda invitation: invitation.patient_id,
+    )
+    conversations = _grouped(
+        session.scalars(
+            select(Conversation)
+            .where(Conversation.patient_id.in_(visible))
+            .order_by(Conversation.started_at)
+        ),
+        lambda conversation: conversation.patient_id,
+    )
     spoken = {
         conversation_id: count
         for conversation_id, count in session.execute(
@@ -79,22 +85,25 @@ def worklist_data(session: Session, team_ids: Collection[int] | None) -> Worklis
             .group_by(Message.conversation_id)
         ).tuples()
     }
-    alerts: dict[int, list[Alert]] = defaultdict(list)
-    for alert in session.scalars(select(Alert).where(Alert.patient_id.in_(visible))):
-        alerts[alert.patient_id].append(alert)
-    responses: dict[int, list[Response]] = defaultdict(list)
-    for response in session.scalars(
-        select(Response).where(Response.patient_id.in_(visible)).order_by(Response.started_at)
-    ):
-        responses[response.patient_id].append(response)
-    answers: dict[str, list[Answer]] = defaultdict(list)
-    for answer in session.scalars(
-        select(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.patient_id.in_(visible), Answer.superseded_at.is_(None))
-        .order_by(Answer.id)
-    ):
-        answers[answer.response_id].append(answer)
+    alerts = _grouped(
+        session.scalars(select(Alert).where(Alert.patient_id.in_(visible))),
+        lambda alert: alert.patient_id,
+    )
+    responses = _grouped(
+        session.scalars(
+            select(Response).where(Response.patient_id.in_(visible)).order_by(Response.started_at)
+        ),
+        lambda response: response.patient_id,
+    )
+    answers = _grouped(
+        session.scalars(
+            select(Answer)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.patient_id.in_(visible), Answer.superseded_at.is_(None))
+            .order_by(Answer.id)
+        ),
+        lambda answer: answer.response_id,
+    )
     last_reviews = {
         patient_id: at
         for patient_id, at in session.execute(
@@ -116,3 +125,11 @@ def worklist_data(session: Session, team_ids: Collection[int] | None) -> Worklis
         team_names={team.id: team.name for team in session.scalars(select(Team))},
         user_emails={user.id: user.email for user in session.scalars(select(ConsoleUser))},
     )
+
+
+def _grouped(rows: Iterable[Row], key: Callable[[Row], Key]) -> dict[Key, list[Row]]:
+    """The rows by key, each list in the order of ``rows``."""
+    groups: dict[Key, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return groups
