@@ -39,10 +39,6 @@ class ConsoleUser(Base):
         secondary="console_team_members", back_populates="members", order_by="Team.name"
     )
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
     def end_sessions(self) -> None:
         """Void every session cookie issued to this user so far."""
         self.session_epoch += 1
