@@ -6,7 +6,9 @@ wording at every level; the project's own items use their plain or guided varian
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 STANDARD = "standard"
 PLAIN = "plain"
@@ -29,47 +31,39 @@ class Presentation:
     confirm_typed_answers: bool
     # An example answer is shown where the item has one.
     show_examples: bool
-    # Introductions and explanations come as separate short messages.
-    one_thing_per_message: bool
-    # The bot offers to read questions aloud when the level is reached.
-    offer_read_aloud: bool
 
 
-RULES: dict[str, Presentation] = {
-    STANDARD: Presentation(
-        level=STANDARD,
-        explain_scale=False,
-        buttons_on_every_question=False,
-        short_labels=False,
-        show_progress=False,
-        confirm_typed_answers=False,
-        show_examples=False,
-        one_thing_per_message=False,
-        offer_read_aloud=False,
-    ),
-    PLAIN: Presentation(
-        level=PLAIN,
-        explain_scale=True,
-        buttons_on_every_question=False,
-        short_labels=False,
-        show_progress=False,
-        confirm_typed_answers=False,
-        show_examples=True,
-        one_thing_per_message=False,
-        offer_read_aloud=False,
-    ),
-    GUIDED: Presentation(
-        level=GUIDED,
-        explain_scale=True,
-        buttons_on_every_question=True,
-        short_labels=True,
-        show_progress=True,
-        confirm_typed_answers=True,
-        show_examples=True,
-        one_thing_per_message=True,
-        offer_read_aloud=True,
-    ),
-}
+RULES: Mapping[str, Presentation] = MappingProxyType(
+    {
+        STANDARD: Presentation(
+            level=STANDARD,
+            explain_scale=False,
+            buttons_on_every_question=False,
+            short_labels=False,
+            show_progress=False,
+            confirm_typed_answers=False,
+            show_examples=False,
+        ),
+        PLAIN: Presentation(
+            level=PLAIN,
+            explain_scale=True,
+            buttons_on_every_question=False,
+            short_labels=False,
+            show_progress=False,
+            confirm_typed_answers=False,
+            show_examples=True,
+        ),
+        GUIDED: Presentation(
+            level=GUIDED,
+            explain_scale=True,
+            buttons_on_every_question=True,
+            short_labels=True,
+            show_progress=True,
+            confirm_typed_answers=True,
+            show_examples=True,
+        ),
+    }
+)
 
 
 def rules_for(level: str) -> Presentation:
