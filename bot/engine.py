@@ -274,6 +274,3 @@ async def wait_until_loaded(
             )
             marks.pop(0)
         await asyncio.sleep(0.5)
-
-# TEMPORARY-INTEGRATION: the old name, until the Telegram channel moves to bot.turn.
-EngineReply = Reply

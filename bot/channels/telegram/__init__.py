@@ -1,6 +1,6 @@
 """Telegram channel: python-telegram-bot 22 inside the app, in polling or webhook mode.
 
-A thin translator, like the web chat: a Telegram update becomes one `ChatHandler` turn (same
+A thin translator, like the web chat: a Telegram update becomes one `TurnHandler` turn (same
 conversation, engine, stored answers and transcript), and the neutral replies become Telegram
 messages with inline keyboards. What is Telegram's own lives here: deep-link invitations, the
 link from a chat to a pseudonymous patient, keyboards that can be pressed once, the webhook's

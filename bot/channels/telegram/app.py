@@ -20,9 +20,9 @@ from bot.channels.telegram.handlers import UpdateHandlers, wire
 from bot.channels.telegram.invites import remember_bot_username
 from bot.channels.telegram.turns import Turns
 from bot.channels.telegram.updates import ChatContext, OneUpdatePerChat, context_types
-from bot.chat import ChatHandler
 from bot.i18n import Texts
 from bot.settings import Settings
+from bot.turn.handler import TurnHandler
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class TelegramChannel:
         self,
         settings: Settings,
         session_factory: sessionmaker[Session],
-        chat: ChatHandler,
+        chat: TurnHandler,
         texts: Texts,
     ) -> None:
         self.settings = settings

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.telegram.keyboards import is_hashed, resolve_callback
-from bot.chat import OutboundMessage
 from bot.storage.db import session_scope
 from bot.storage.telegram_chats import (
     block_telegram_chat,
@@ -23,6 +22,7 @@ from bot.storage.telegram_chats import (
     unblock_telegram_chat,
 )
 from bot.storage.transcripts import recent_outbound
+from bot.turn.messages import Button, Reply
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class ChatRecords:
 
     async def replies_to(
         self, conversation_id: str, external_id: str
-    ) -> list[OutboundMessage] | None:
+    ) -> list[Reply] | None:
         """The replies stored for an inbound message (None: no such message is stored)."""
         return await self._run(_replies_to, conversation_id, external_id)
 
@@ -107,14 +107,14 @@ def _offered_payloads(session: Session, conversation_id: str) -> list[str]:
 
 def _replies_to(
     session: Session, conversation_id: str, external_id: str
-) -> list[OutboundMessage] | None:
+) -> list[Reply] | None:
     stored = replies_to_update(session, conversation_id, external_id)
     if stored is None:
         return None
     return [
-        OutboundMessage(
+        Reply(
             message.text,
-            tuple(message.buttons or ()),
+            tuple(Button(b["title"], b["payload"]) for b in message.buttons or ()),
             message.link_id,
             dict(message.meta or {}),
             message.id,

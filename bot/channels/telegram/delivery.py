@@ -18,7 +18,7 @@ from bot import speech
 from bot.channels.telegram.chats import ChatRecords
 from bot.channels.telegram.keyboards import keyboard
 from bot.channels.telegram.text import split_text
-from bot.chat import OutboundMessage
+from bot.turn.messages import Reply
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class Outbox:
                 quiet=True,
             )
 
-    async def deliver(self, replies: Sequence[OutboundMessage], live_keyboard: int | None) -> None:
+    async def deliver(self, replies: Sequence[Reply], live_keyboard: int | None) -> None:
         """Send a turn's replies (Unreachable when the chat refuses them)."""
         # Keyboards are live from the first one of the latest turn that moved the
         # conversation on (a question, buttons, the end); presses on older ones are refused.

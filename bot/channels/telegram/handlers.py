@@ -24,9 +24,9 @@ from bot.channels.telegram.delivery import Outbox
 from bot.channels.telegram.invites import explanation, open_invitation
 from bot.channels.telegram.turns import Turns
 from bot.channels.telegram.updates import ChatContext
-from bot.chat import START_PAYLOAD
 from bot.i18n import Texts
 from bot.settings import Settings
+from bot.turn.payloads import START_PAYLOAD
 
 # The commands registered with setMyCommands, and the engine intent each one triggers.
 COMMAND_PAYLOADS = {"hjaelp": "/help", "help": "/help", "pause": "/pause", "stop": "/stop"}

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.turn.messages import Button
+
 CALLBACK_MAX_BYTES = 64  # Telegram's limit for an inline button's callback_data
 _HASHED = "#"
 
@@ -33,13 +35,13 @@ def resolve_callback(data: str, offered: Iterable[str]) -> str | None:
     return next((p for p in offered if callback_data(p) == data), None)
 
 
-def keyboard(buttons: Sequence[dict[str, str]]) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     """An inline keyboard: long answer texts one per row, short ones side by side."""
     if not buttons:
         return None
-    longest = max(len(b["title"]) for b in buttons)
+    longest = max(len(b.title) for b in buttons)
     per_row = 6 if longest <= 3 else 2 if longest <= 12 else 1
     keys = [
-        InlineKeyboardButton(b["title"], callback_data=callback_data(b["payload"])) for b in buttons
+        InlineKeyboardButton(b.title, callback_data=callback_data(b.payload)) for b in buttons
     ]
     return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])

@@ -8,8 +8,10 @@ import logging
 
 from bot.channels.telegram.chats import ChatRecords
 from bot.channels.telegram.delivery import Outbox, Unreachable
-from bot.chat import BadInput, ChatHandler, OutboundMessage
 from bot.i18n import Texts
+from bot.turn.handler import TurnHandler, apology
+from bot.turn.messages import Inbound, Reply
+from bot.turn.payloads import BadInput
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +19,7 @@ log = logging.getLogger(__name__)
 class Turns:
     """Patient turns from Telegram, handed to the channel-neutral chat handler."""
 
-    def __init__(self, chat: ChatHandler, records: ChatRecords, texts: Texts) -> None:
+    def __init__(self, chat: TurnHandler, records: ChatRecords, texts: Texts) -> None:
         self.chat = chat
         self.records = records
         self.texts = texts
@@ -35,21 +37,20 @@ class Turns:
         external_id = f"tg:{update_id}"
         async with outbox.typing() as reachable:  # unreachable: still store what was sent
             try:
-                replies = await self.chat.handle(
+                inbound = Inbound(
                     conversation_id,
+                    text=text or "",
                     channel="telegram",
-                    text=text,
                     payload=payload,
                     external_id=external_id,
                 )
+                replies = await self.chat.handle(inbound)
                 if not replies:
                     # A redelivered update (Telegram saw no answer: the app may have stopped
                     # before replying). It is not handled twice; what was replied is sent again.
                     replies = await self._stored_replies(conversation_id, external_id)
             except BadInput:
-                log.info(
-                    "Telegram: a turn was refused as bad input (conversation %s)", conversation_id
-                )
+                log.info("Telegram: a turn was refused as bad input")
                 return
         if reachable and replies:
             with contextlib.suppress(Unreachable):
@@ -57,17 +58,10 @@ class Turns:
 
     async def _stored_replies(
         self, conversation_id: str, external_id: str
-    ) -> list[OutboundMessage]:
+    ) -> list[Reply]:
         """The stored replies to an inbound message; an apology if it got none (the app
         stopped between storing it and replying)."""
         stored = await self.records.replies_to(conversation_id, external_id)
         if stored is None or stored:
             return stored or []
-        return [
-            OutboundMessage(
-                self.texts._(
-                    "Sorry, something went wrong on my side. Nothing you wrote is lost. "
-                    "Please try again in a moment."
-                )
-            )
-        ]
+        return [apology(self.texts)]

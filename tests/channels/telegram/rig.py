@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.telegram.app import TelegramChannel
 from bot.channels.telegram.invites import telegram_invite_link
-from bot.chat import ChatHandler
-from bot.engine import EngineReply
 from bot.i18n import Texts
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, migrate, session_scope
 from bot.storage.patients import create_patient, invitation_by_token
 from bot.storage.telegram_chats import telegram_chat
 from bot.storage.telegram_models import TelegramChat
+from bot.turn.handler import TurnHandler
+from bot.turn.messages import Reply
 from tests.channels.telegram.fake_bot_api import FakeBotApi, TelegramUser
 from tests.conftest import make_settings
 
@@ -38,18 +38,18 @@ class ScriptedEngine:
     async def model_loaded(self) -> bool:
         return True
 
-    async def send(self, sender: str, message: str) -> list[EngineReply]:
+    async def send(self, sender: str, message: str) -> list[Reply]:
         self.received.append(message)
         if message == "/start":
             return [
-                EngineReply("Hej! Jeg er en chatbot."),
-                EngineReply(
+                Reply("Hej! Jeg er en chatbot."),
+                Reply(
                     "Må vi gemme dine svar?", buttons=(("Ja", "/affirm"), ("Nej", "/deny"))
                 ),
             ]
         if message == "/affirm":
             return [
-                EngineReply(
+                Reply(
                     "Spørgsmål 1",
                     buttons=(
                         ("Lang kode", LONG_PAYLOAD),
@@ -59,11 +59,11 @@ class ScriptedEngine:
                 )
             ]
         if message == "lang tekst":
-            return [EngineReply("Dette er en meget lang tekst. " * 200)]  # 6000 characters
+            return [Reply("Dette er en meget lang tekst. " * 200)]  # 6000 characters
         if message == "to tastaturer":  # like the literacy screen: a skip button, then a question
             return [
-                EngineReply("Du kan springe over.", buttons=(("Spring over", "/skip"),)),
-                EngineReply(
+                Reply("Du kan springe over.", buttons=(("Spring over", "/skip"),)),
+                Reply(
                     "Spørgsmål 2",
                     buttons=(("A", '/inform{"code":"a","link_id":"q2"}'), ("B", "/deny")),
                     link_id="q2",
@@ -71,7 +71,7 @@ class ScriptedEngine:
             ]
         if message == "læs op":  # read-aloud is on: the question carries audio
             return [
-                EngineReply(
+                Reply(
                     "Har du haft det godt?",
                     buttons=(("Ja", '/inform{"code":"true","link_id":"q5"}'),),
                     link_id="q5",
@@ -79,8 +79,8 @@ class ScriptedEngine:
                 )
             ]
         if message.startswith("/inform"):
-            return [EngineReply("Næste spørgsmål", buttons=(("Slut", "/stop"),), link_id="q3")]
-        return [EngineReply(f"Modtaget ({len(self.received)})")]
+            return [Reply("Næste spørgsmål", buttons=(("Slut", "/stop"),), link_id="q3")]
+        return [Reply(f"Modtaget ({len(self.received)})")]
 
     async def close(self) -> None:
         pass
@@ -142,7 +142,7 @@ async def start_rig(api: FakeBotApi, tmp_path: Path, texts: Texts, **env: str) -
     settings = rig_settings(api, tmp_path, **env)
     factory = sqlite_factory(tmp_path)
     engine = ScriptedEngine()
-    chat = ChatHandler(factory, engine, texts)  # type: ignore[arg-type]
+    chat = TurnHandler(factory, engine, texts)  # type: ignore[arg-type]
     channel = TelegramChannel(settings, factory, chat, texts)
     await channel.start()
     for _ in range(200):

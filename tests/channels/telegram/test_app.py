@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.channels.telegram.app import TelegramChannel
-from bot.chat import ChatHandler
 from bot.i18n import Texts
+from bot.turn.handler import TurnHandler
 from tests.channels.telegram.fake_bot_api import TOKEN
 from tests.channels.telegram.rig import Rig, ScriptedEngine, sqlite_factory
 from tests.conftest import make_settings
@@ -32,7 +32,7 @@ async def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path, te
         TELEGRAM_WEBHOOK_URL="https://bot.example.org/telegram/webhook",
     )
     factory = sqlite_factory(tmp_path)
-    chat = ChatHandler(factory, ScriptedEngine(), texts)  # type: ignore[arg-type]
+    chat = TurnHandler(factory, ScriptedEngine(), texts)  # type: ignore[arg-type]
     channel = TelegramChannel(settings, factory, chat, texts)
     with pytest.raises(RuntimeError, match="TELEGRAM_WEBHOOK_SECRET is required"):
         await channel.start()

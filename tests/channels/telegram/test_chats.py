@@ -16,6 +16,7 @@ from bot.storage.db import session_scope
 from bot.storage.patients import create_invitation, create_patient
 from bot.storage.telegram_chats import link_telegram_chat, new_telegram_invitation, telegram_chat
 from bot.storage.transcripts import add_message
+from bot.turn.messages import Button
 from tests.channels.telegram.rig import LONG_PAYLOAD, sqlite_factory
 
 
@@ -112,7 +113,7 @@ async def test_the_replies_stored_for_an_update(
     assert replies is not None
     assert [(r.text, r.buttons, r.link_id) for r in replies] == [
         ("Hej!", (), None),
-        ("Må vi?", tuple(buttons), "q1"),
+        ("Må vi?", (Button("Ja", "/affirm"),), "q1"),
     ]
     assert all(r.message_id is not None for r in replies)
     assert await records.replies_to(conversation_id, "tg:3") == []  # stored, not answered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.telegram.keyboards import callback_data, keyboard, resolve_callback
+from bot.turn.messages import Button
 from tests.channels.telegram.rig import LONG_PAYLOAD
 
 
@@ -21,7 +22,7 @@ def test_callback_data_fits_64_bytes_and_maps_back() -> None:
 
 def test_keyboard_layout() -> None:
     def rows(titles: list[str]) -> list[int]:
-        markup = keyboard([{"title": t, "payload": f"/p{i}"} for i, t in enumerate(titles)])
+        markup = keyboard([Button(t, f"/p{i}") for i, t in enumerate(titles)])
         assert markup is not None
         return [len(row) for row in markup.inline_keyboard]
 
