@@ -24,7 +24,6 @@ class CrisisContacts:
     medical_helpline: str = "1813"
     medical_helpline_name: str = "Lægevagten"
     livslinien: str = "70 201 201"
-    kraeftlinjen: str = "80 30 10 30"
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             medical_helpline=env.get("CRISIS_MEDICAL_HELPLINE", "1813"),
             medical_helpline_name=env.get("CRISIS_MEDICAL_HELPLINE_NAME", "Lægevagten"),
             livslinien=env.get("CRISIS_LIVSLINIEN", "70 201 201"),
-            kraeftlinjen=env.get("CRISIS_KRAEFTLINJEN", "80 30 10 30"),
         ),
         log_level=env.get("BOT_LOG_LEVEL", "INFO").upper(),
         secret_key=env.get("BOT_SECRET_KEY", ""),

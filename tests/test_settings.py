@@ -55,7 +55,6 @@ def test_overrides(tmp_path: Path) -> None:
         "CRISIS_MEDICAL_HELPLINE": "7011 3131",
         "CRISIS_MEDICAL_HELPLINE_NAME": "Akuttelefonen",
         "CRISIS_LIVSLINIEN": "70 201 202",
-        "CRISIS_KRAEFTLINJEN": "80 30 10 31",
     }
     settings = load_settings(env)
     assert settings.database_url == "postgresql://bot@db.internal:5432/bot"
@@ -74,7 +73,7 @@ def test_overrides(tmp_path: Path) -> None:
     assert settings.action_endpoint_url == "http://0.0.0.0:9001/actions/webhook"
     assert settings.crisis == CrisisContacts(
         emergency="911", medical_helpline="7011 3131", medical_helpline_name="Akuttelefonen",
-        livslinien="70 201 202", kraeftlinjen="80 30 10 31",
+        livslinien="70 201 202",
     )
 
 
