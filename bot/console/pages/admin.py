@@ -29,7 +29,7 @@ from bot.storage.patient_profiles import patients_per_team
 from bot.storage.staff import add_team, all_users, team_named, teams_in, user_by_id
 
 AUDIT_PAGE = 200
-ADMIN = ["authenticated", "admin"]
+ADMIN = ("authenticated", "admin")
 
 
 @requires(ADMIN)
