@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
@@ -30,22 +30,12 @@ ALERT_LEVELS = ("red", "yellow")
 
 def parse_scoring(check: Checker, raw: Any, items: Mapping[str, Item]) -> tuple[ScoringRule, ...]:
     """``scoring``: sums of the scores of answered items."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        check.fail(f"scoring must be a list, not {type_name(raw)}")
     rules: list[ScoringRule] = []
     ids: set[str] = set()
-    for index, entry in enumerate(raw, start=1):
-        data = check.mapping(entry, f"scoring rule {index}")
-        rid_raw = data.get("id")
-        rid = rid_raw if isinstance(rid_raw, str) else f"#{index}"
-        what = f"scoring rule '{rid}'"
+    for index, data in _entries(check, raw, "scoring", "scoring rule"):
+        what = _name(data, index, "scoring rule")
         check.keys(data, SCORING_REQUIRED, SCORING_OPTIONAL, what)
-        rid = check.text(data["id"], f"{what} id")
-        if rid in ids:
-            check.fail(f"duplicate scoring id '{rid}'")
-        ids.add(rid)
+        rid = _unique_id(check, data, what, ids, "scoring")
         if data["method"] != "sum":
             check.fail(f"{what}: unknown method {data['method']!r} (allowed: sum)")
         link_ids = _scored_items(check, data["items"], what, items)
@@ -157,27 +147,50 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _entries(check: Checker, raw: Any, key: str, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(number, mapping)`` for each entry of the list ``key`` (none when it is missing),
+    checked one at a time, so an error names the first bad entry."""
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        check.fail(f"{key} must be a list, not {type_name(raw)}")
+    for index, entry in enumerate(raw, start=1):
+        yield index, check.mapping(entry, f"{kind} {index}")
+
+
+def _name(data: Mapping[str, Any], index: int, kind: str) -> str:
+    """How errors name a rule: ``kind 'id'``, or ``kind '#number'`` without a usable id."""
+    rule_id = data.get("id")
+    return f"{kind} '{rule_id if isinstance(rule_id, str) else f'#{index}'}'"
+
+
+def _unique_id(
+    check: Checker,
+    data: Mapping[str, Any],
+    what: str,
+    ids: set[str],
+    kind: str,
+    item: str | None = None,
+) -> str:
+    """The rule's id, which no earlier rule of the list has (``ids`` collects them)."""
+    rule_id = check.text(data["id"], f"{what} id", item)
+    if rule_id in ids:
+        check.fail(f"duplicate {kind} id '{rule_id}'", item)
+    ids.add(rule_id)
+    return rule_id
+
+
 def parse_alerts(
     check: Checker, raw: Any, items: Mapping[str, Item], scores: Mapping[str, ScoringRule]
 ) -> tuple[AlertRule, ...]:
     """``alerts``: each compares one item's answer or one score with a value."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        check.fail(f"alerts must be a list, not {type_name(raw)}")
     alerts: list[AlertRule] = []
     ids: set[str] = set()
-    for index, entry in enumerate(raw, start=1):
-        data = check.mapping(entry, f"alert {index}")
-        aid_raw = data.get("id")
-        aid = aid_raw if isinstance(aid_raw, str) else f"#{index}"
-        what = f"alert '{aid}'"
+    for index, data in _entries(check, raw, "alerts", "alert"):
+        what = _name(data, index, "alert")
         item_ref = data.get("item") if isinstance(data.get("item"), str) else None
         check.keys(data, ALERT_REQUIRED, ALERT_OPTIONAL, what, item_ref)
-        aid = check.text(data["id"], f"{what} id", item_ref)
-        if aid in ids:
-            check.fail(f"duplicate alert id '{aid}'", item_ref)
-        ids.add(aid)
+        aid = _unique_id(check, data, what, ids, "alert", item_ref)
         level = data["level"]
         if level not in ALERT_LEVELS:
             check.fail(f"{what}: level must be red or yellow, not {level!r}", item_ref)

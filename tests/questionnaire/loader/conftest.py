@@ -16,9 +16,19 @@ Case = tuple[str, Change, str | None, str]
 AssertRejected = Callable[[Change, str | None, str], None]
 
 
-def cases(table: list[Case]) -> list[Any]:
-    """``(change, item, problem)`` parameters, each with its case's name as the test id."""
-    return [pytest.param(c, i, p, id=name) for name, c, i, p in table]
+def rejection_test(table: list[Case]) -> Callable[..., None]:
+    """A test, one run per case of ``table`` (named by the case), that each change is rejected
+    as ``assert_rejected`` checks. Assign it to a ``test_...`` name in a test module."""
+
+    @pytest.mark.parametrize(
+        ("change", "item", "problem"), [pytest.param(c, i, p, id=name) for name, c, i, p in table]
+    )
+    def test(
+        assert_rejected: AssertRejected, change: Change, item: str | None, problem: str
+    ) -> None:
+        assert_rejected(change, item, problem)
+
+    return test
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from bot.questionnaire.loader import QuestionnaireError, load_directory, load_questionnaire
 
 from ..conftest import QUESTIONNAIRE_DIR
-from .conftest import AssertRejected, Case, Change, cases
+from .conftest import Case, rejection_test
 
 
 def test_canonical_base_is_used_for_the_url() -> None:
@@ -84,9 +84,4 @@ DOCUMENT_CASES: list[Case] = [
     ),
 ]
 
-
-@pytest.mark.parametrize(("change", "item", "problem"), cases(DOCUMENT_CASES))
-def test_document_errors_name_file_item_and_problem(
-    assert_rejected: AssertRejected, change: Change, item: str | None, problem: str
-) -> None:
-    assert_rejected(change, item, problem)
+test_document_errors_name_file_item_and_problem = rejection_test(DOCUMENT_CASES)

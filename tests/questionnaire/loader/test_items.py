@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import AssertRejected, Case, Change, cases
+from .conftest import Case, rejection_test
 
 ITEM_CASES: list[Case] = [
     ("unknown item key", lambda d: d["items"][0].update(colour="blue"), "q1", "unknown key"),
@@ -83,9 +81,4 @@ ITEM_CASES: list[Case] = [
     ),
 ]
 
-
-@pytest.mark.parametrize(("change", "item", "problem"), cases(ITEM_CASES))
-def test_item_errors_name_file_item_and_problem(
-    assert_rejected: AssertRejected, change: Change, item: str | None, problem: str
-) -> None:
-    assert_rejected(change, item, problem)
+test_item_errors_name_file_item_and_problem = rejection_test(ITEM_CASES)

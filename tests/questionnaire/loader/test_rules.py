@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import AssertRejected, Case, Change, cases
+from .conftest import Case, rejection_test
 
 RULE_CASES: list[Case] = [
     (
@@ -63,9 +61,4 @@ RULE_CASES: list[Case] = [
     ("bad alert level", lambda d: d["alerts"][0].update(level="green"), None, "red or yellow"),
 ]
 
-
-@pytest.mark.parametrize(("change", "item", "problem"), cases(RULE_CASES))
-def test_rule_errors_name_file_item_and_problem(
-    assert_rejected: AssertRejected, change: Change, item: str | None, problem: str
-) -> None:
-    assert_rejected(change, item, problem)
+test_rule_errors_name_file_item_and_problem = rejection_test(RULE_CASES)
