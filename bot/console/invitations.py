@@ -10,7 +10,7 @@ import anyio.from_thread
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import telegram
-from bot.conversation import SCREENING_ID
+from bot.dialogue.context import SCREENING_ID
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
 from bot.storage.models import Invitation

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from bot.console.scores import ScoreSummary, summarise, triage_levels
 from bot.console.timeline import Entry, timeline
-from bot.export.fhir import answers_from_rows
 from bot.questionnaire.model import Questionnaire
 from bot.questionnaire.scoring import score, worst
 from bot.storage.alerts import alerts_for
@@ -20,7 +19,7 @@ from bot.storage.console_models import ConsoleUser, PatientProfile, Review, Team
 from bot.storage.models import Alert, Answer, Conversation, Invitation, Patient, Response
 from bot.storage.patient_profiles import profile_of
 from bot.storage.patient_queries import conversations_of, invitations_of, responses_of
-from bot.storage.responses import all_answers
+from bot.storage.responses import all_answers, answers_from_rows
 from bot.storage.reviews import reviews_of
 from bot.storage.staff import team_by_id, user_by_id
 from bot.storage.transcripts import transcript

@@ -21,12 +21,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.console.access import Staff
-from bot.export.fhir import answers_from_rows
 from bot.questionnaire.model import LEVELS, Questionnaire, ScoringRule
 from bot.questionnaire.scoring import score_rule
 from bot.storage.console_models import AGE_BANDS, SEXES, PatientProfile
 from bot.storage.models import Conversation, Patient
 from bot.storage.population_queries import PopulationData, population_data
+from bot.storage.responses import answers_from_rows
 
 DIMENSIONS: tuple[str, ...] = ("literacy", "age_band", "sex", "site")
 UNKNOWN = ""

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 
 from bot.console.access import Staff
 from bot.console.scores import TRIAGE_RANK, ScoreSummary, summarise, triage_levels
-from bot.export.fhir import answers_from_rows
 from bot.questionnaire.model import Questionnaire
 from bot.questionnaire.scoring import score, worst
 from bot.settings import Settings
 from bot.storage.console_models import PatientProfile
 from bot.storage.models import Alert, Conversation, Invitation, Patient, utcnow
+from bot.storage.responses import answers_from_rows
 from bot.storage.worklist_queries import WorklistData, worklist_data
 
 STATUSES: tuple[str, ...] = ("invited", "in_progress", "stalled", "completed", "withdrawn")

@@ -27,11 +27,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.export.fhir import answers_from_rows
 from bot.questionnaire.model import Questionnaire
 from bot.questionnaire.scoring import score
 from bot.storage.console_models import PatientProfile
 from bot.storage.models import Answer, Patient, Response
+from bot.storage.responses import answers_from_rows
 
 COLUMNS: tuple[str, ...] = (
     "pseudonym",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.console.accounts import create_user
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.settings import Settings
 from bot.storage.console_models import PatientProfile, Team
 from bot.storage.db import session_scope
@@ -122,7 +122,7 @@ def assign(
 
 
 def complete_who5(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     codes: Sequence[str],
     *,

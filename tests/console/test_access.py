@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.storage.console_models import PatientProfile
 from bot.storage.db import session_scope
 from tests.console.conftest import Staff, assign, complete_who5, csrf_token, login, post
@@ -24,7 +24,7 @@ def test_pages_need_a_login(client: TestClient) -> None:
 def test_coordinator_of_another_team_gets_403(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["1", "1", "1", "1", "1"])
@@ -50,7 +50,7 @@ def test_coordinator_of_another_team_gets_403(
 def test_patient_without_a_team_is_seen_by_admins_only(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])
@@ -74,7 +74,7 @@ def test_patient_without_a_team_is_seen_by_admins_only(
 def test_coordinator_cannot_move_a_patient_to_a_team_they_are_not_in(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])

@@ -6,14 +6,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from tests.console.conftest import Staff, assign, complete_who5, events, login, post
 
 
 def test_every_view_and_export_is_logged(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])

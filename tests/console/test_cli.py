@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from bot import cli, settings
 from bot.console.passwords import verify_password
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.export import fhir
 from bot.storage.console_models import ConsoleUser
 from bot.storage.db import session_scope
@@ -71,7 +71,7 @@ def test_user_add_without_a_terminal_or_password_fails(
 
 def test_export_csv_and_fhir_for_one_patient(
     cli_env: None,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -113,7 +113,7 @@ def test_export_csv_and_fhir_for_one_patient(
 def test_cli_who_has_seen_my_data(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     database_url: str,
     tmp_path: object,

@@ -8,7 +8,7 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.export.csv_export import COLUMNS, export_csv, research_pseudonym
 from bot.questionnaire.model import Questionnaire
 from bot.storage.db import session_scope
@@ -45,7 +45,7 @@ def _patient_with_free_text(session_factory: sessionmaker[Session]) -> str:
 
 
 def test_csv_rows_and_privacy(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
 ) -> None:
@@ -81,7 +81,7 @@ def test_csv_rows_and_privacy(
 
 
 def test_csv_pseudonyms_are_stable_and_keyed(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
 ) -> None:

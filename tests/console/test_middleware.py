@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from bot.console.middleware import same_origin
 from bot.console.session import COOKIE_NAME
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.settings import Settings
 from bot.web import create_app
 from tests.console.conftest import PASSWORD, Staff, assign, complete_who5, csrf_token, login
@@ -70,7 +70,7 @@ def test_security_headers_and_no_caching(client: TestClient, staff: Staff) -> No
 def test_english_on_request(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])

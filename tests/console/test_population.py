@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console import population
 from bot.console.access import Staff as StaffView
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.questionnaire.model import Questionnaire
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, utcnow
@@ -19,7 +19,7 @@ from tests.helpers import answer_all, new_conversation
 
 
 def test_report_by_literacy_level(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
 ) -> None:

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from bot.console.access import Staff as StaffView
 from bot.console.worklist import Filters, WorklistRow, apply, build_rows, sort_key
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
 from bot.storage.alerts import add_alert
@@ -47,7 +47,7 @@ def rows_by_pseudonym(
 def test_low_who5_scorer_comes_before_a_high_scorer(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     high = complete_who5(service, session_factory, HIGH)  # the high scorer answered first
@@ -64,7 +64,7 @@ def test_low_who5_scorer_comes_before_a_high_scorer(
 
 
 def test_red_and_vulnerable_first(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     app_settings: Settings,
@@ -87,7 +87,7 @@ def test_red_and_vulnerable_first(
 
 
 def test_urgent_alert_comes_first_and_withdrawn_last(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     app_settings: Settings,
@@ -115,7 +115,7 @@ def test_urgent_alert_comes_first_and_withdrawn_last(
 
 
 def test_statuses_and_stalled(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     app_settings: Settings,
@@ -144,7 +144,7 @@ def test_statuses_and_stalled(
 
 
 def test_an_unused_second_link_to_the_same_questionnaire_does_not_hold_completion(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     app_settings: Settings,
@@ -169,7 +169,7 @@ def test_an_unused_second_link_to_the_same_questionnaire_does_not_hold_completio
 
 
 def test_no_network_and_misunderstanding_flags(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     app_settings: Settings,
@@ -199,7 +199,7 @@ def test_no_network_and_misunderstanding_flags(
 def test_filters_and_review_state(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
     app_settings: Settings,

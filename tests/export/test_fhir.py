@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from bot.export.fhir import (
     PSEUDONYM_SYSTEM,
     TRIAGE_SYSTEM,
-    answers_from_rows,
     bundle,
     export_bundle,
     fhir_string,
@@ -28,7 +27,7 @@ from bot.export.fhir import (
 from bot.questionnaire.flow import effective_answers
 from bot.questionnaire.model import AnswerValue, Questionnaire, ScoringRule
 from bot.storage.models import Answer, Response
-from bot.storage.responses import all_answers, current_answers
+from bot.storage.responses import all_answers, answers_from_rows, current_answers
 from tests.export.conftest import AddAnswer, StartResponse
 
 COMPLETED = datetime(2025, 3, 4, 10, 30, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import ConversationService, Inbound
+from bot.dialogue.service import Dialogue
 from bot.i18n import Texts
 from bot.settings import Settings
 from bot.storage.conversations import conversation_for_invitation
@@ -20,6 +20,7 @@ from bot.storage.patients import (
     web_invitation_for,
 )
 from bot.storage.transcripts import add_message
+from bot.turn.messages import Inbound
 
 
 def _invite(session: Session, patient: Patient, channel: str, qid: str = "who5") -> Invitation:
@@ -90,7 +91,7 @@ def test_an_invitation_made_after_completion_starts_a_new_round(
 
 
 def test_consent_on_telegram_warns_and_offers_the_web_chat(
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     settings: Settings,
     texts: Texts,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.storage.console_models import ConsoleUser
 from bot.storage.db import session_scope
 from tests.console.conftest import PASSWORD, Staff, assign, complete_who5, login, post
@@ -62,7 +62,7 @@ def test_admin_manages_users_and_teams(
 def test_admin_audit_log_page(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])

@@ -11,7 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.export import fhir
 from bot.export.csv_export import research_pseudonym
 from tests.console.conftest import Staff, assign, complete_who5, login, post
@@ -20,7 +20,7 @@ from tests.console.conftest import Staff, assign, complete_who5, login, post
 def test_console_csv_download_is_limited_to_my_teams(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     mine = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
@@ -46,7 +46,7 @@ def research_pseudonym_for(client: TestClient, patient_id: int) -> str:
 def test_fhir_export_from_the_console_validates(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
@@ -81,7 +81,7 @@ def test_fhir_export_from_the_console_validates(
 def test_admin_exports_everyone(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
     fmt: str,
 ) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from bot.storage.console_models import Review
 from bot.storage.db import session_scope
 from bot.storage.models import Alert, Answer, Conversation, Message, Patient, Response
@@ -27,7 +27,7 @@ HOSTILE = "<script>alert(1)</script>"
 def test_patient_page_shows_transcript_answers_and_scores(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
@@ -82,7 +82,7 @@ def test_patient_page_shows_transcript_answers_and_scores(
 def test_patient_text_is_escaped(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])
@@ -126,7 +126,7 @@ def test_patient_page_without_conversations(client: TestClient, staff: Staff) ->
 def test_mark_reviewed_with_a_note(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
@@ -168,7 +168,7 @@ def test_mark_reviewed_with_a_note(
 def test_review_needs_the_csrf_token(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
@@ -183,7 +183,7 @@ def test_review_needs_the_csrf_token(
 def test_who_has_seen_my_data_page(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])

@@ -8,14 +8,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.console import population
-from bot.conversation import ConversationService
+from bot.dialogue.service import Dialogue
 from tests.console.conftest import Staff, assign, complete_who5, login
 
 
 def test_population_page_has_charts_and_tables(
     client: TestClient,
     staff: Staff,
-    service: ConversationService,
+    service: Dialogue,
     session_factory: sessionmaker[Session],
 ) -> None:
     for codes, sex in ((["1", "0", "1", "1", "0"], "female"), (["5", "5", "4", "5", "5"], "male")):
