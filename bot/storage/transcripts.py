@@ -74,44 +74,11 @@ def transcript(session: Session, conversation_id: str) -> Sequence[Message]:
     ).all()
 
 
-def last_outbound(session: Session, conversation_id: str) -> Message | None:
-    return session.scalar(
-        select(Message)
-        .where(Message.conversation_id == conversation_id, Message.direction == "out")
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-
-
 def last_inbound(session: Session, conversation_id: str) -> Message | None:
     """The newest message from the patient (the one being answered now)."""
     return session.scalar(
         select(Message)
         .where(Message.conversation_id == conversation_id, Message.direction == "in")
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-
-
-def last_inbound_id(session: Session, conversation_id: str) -> int | None:
-    """The newest message from the patient (the one being answered now)."""
-    return session.scalar(
-        select(Message.id)
-        .where(Message.conversation_id == conversation_id, Message.direction == "in")
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-
-
-def last_presented_link_id(session: Session, conversation_id: str) -> str | None:
-    """The item of the last question the patient was actually sent (stored in the transcript)."""
-    return session.scalar(
-        select(Message.link_id)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.direction == "out",
-            Message.link_id.is_not(None),
-        )
         .order_by(Message.id.desc())
         .limit(1)
     )
@@ -136,16 +103,6 @@ def recent_outbound(session: Session, conversation_id: str, *, limit: int) -> li
         .limit(limit)
     ).all()
     return list(reversed(rows))
-
-
-def last_inbound_channel(session: Session, conversation_id: str) -> str | None:
-    """The channel the patient last wrote from ("web", "telegram", ...)."""
-    return session.scalar(
-        select(Message.channel)
-        .where(Message.conversation_id == conversation_id, Message.direction == "in")
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
 
 
 def add_event(session: Session, conversation: Conversation, kind: str, **meta: Any) -> Message:

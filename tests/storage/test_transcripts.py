@@ -13,8 +13,7 @@ from bot.storage.db import session_scope
 from bot.storage.models import Message
 from bot.storage.transcripts import (
     add_message,
-    last_outbound,
-    last_presented_link_id,
+    last_inbound,
     message_with_external_id,
     recent_outbound,
     transcript,
@@ -28,8 +27,7 @@ def test_transcript_queries(session_factory: sessionmaker[Session]) -> None:
         _p, _i, conversation = new_conversation(session)
         _p2, _i2, other = new_conversation(session)
         cid = conversation.id
-        assert last_presented_link_id(session, cid) is None
-        assert last_outbound(session, cid) is None
+        assert last_inbound(session, cid) is None
         add_message(
             session,
             conversation,
@@ -49,12 +47,10 @@ def test_transcript_queries(session_factory: sessionmaker[Session]) -> None:
             link_id="who5-9",
             external_id="tg-1",
         )
-        assert last_presented_link_id(session, cid) == "who5-1"  # inbound ignored
         add_message(
             session, conversation, direction="out", channel="web", text="q2", link_id="who5-2"
         )
         add_message(session, conversation, direction="out", channel="web", text="hjælp")
-        assert last_presented_link_id(session, cid) == "who5-2"  # text without item
         add_message(session, other, direction="out", channel="web", text="x", link_id="phq9-1")
         add_message(
             session, other, direction="in", channel="telegram", text="y", external_id="tg-2"
@@ -66,15 +62,14 @@ def test_transcript_queries(session_factory: sessionmaker[Session]) -> None:
         assert lines[0].buttons == [{"title": "A", "payload": "/a"}]
         assert lines[0].meta == {"kind": "question", "progress": [1, 5]}
         assert all(m.created_at.utcoffset() == timedelta(0) for m in lines)
-        last = last_outbound(session, cid)
-        assert last is not None and last.text == "hjælp"
+        last = last_inbound(session, cid)
+        assert last is not None and last.text == "svar"  # not the other conversation's
         assert [m.text for m in recent_outbound(session, cid, limit=2)] == ["q2", "hjælp"]
         assert [m.text for m in recent_outbound(session, cid, limit=10)] == ["q1", "q2", "hjælp"]
         found = message_with_external_id(session, cid, "tg-1")
         assert found is not None and found.text == "svar"
         assert message_with_external_id(session, cid, "tg-2") is None  # other chat
         assert message_with_external_id(session, cid, "tg-3") is None
-        assert last_presented_link_id(session, cid) == "who5-2"
         conversation = get_conversation(session, cid)
         assert conversation is not None
         assert [m.text for m in conversation.messages] == ["q1", "svar", "q2", "hjælp"]
