@@ -33,7 +33,8 @@ from bot.engine import EngineClient, EngineProcess, ensure_model
 from bot.i18n import Texts
 from bot.questionnaire.loader import load_directory
 from bot.settings import Settings, get_settings
-from bot.storage.db import make_engine, make_session_factory, migrate, ping
+from bot.storage import db
+from bot.storage.db import ping
 from bot.turn.handler import TurnHandler
 
 log = logging.getLogger(__name__)
@@ -114,9 +115,9 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = app.state
         state.settings = settings
-        state.db_engine = make_engine(settings.database_url)
-        await asyncio.to_thread(migrate, state.db_engine)
-        state.session_factory = make_session_factory(state.db_engine)
+        database = await asyncio.to_thread(db.open, settings)
+        state.db_engine = database.engine
+        state.session_factory = database.session_factory
         state.questionnaires = load_directory(
             settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base
         )

@@ -32,7 +32,8 @@ def _password() -> str:
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
-    from bot.console.auth import AccountError, create_user
+    from bot.console.accounts import create_user
+    from bot.console.passwords import AccountError
     from bot.storage import db
     from bot.storage.audit import audit
     from bot.storage.console_models import ConsoleUser
@@ -64,9 +65,8 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     """The patient's "who has seen my data" list (a patient right in Denmark)."""
-    from bot.console.patient import access_log
     from bot.storage import db
-    from bot.storage.audit import audit
+    from bot.storage.audit import access_log, audit
     from bot.storage.patients import patient_by_pseudonym
 
     factory = db.open(settings).session_factory
@@ -87,7 +87,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export_csv(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.console.auth import pseudonym_key
+    from bot.console.keys import pseudonym_key
     from bot.export.csv_export import export_csv
     from bot.questionnaire.loader import load_directory
     from bot.storage import db

@@ -1,6 +1,6 @@
 """Data model of a questionnaire (maps 1:1 onto a FHIR R4 Questionnaire).
 
-Everything here is immutable. The loader (``loader.py``) builds these objects from the YAML
+Everything here is immutable. The loader (``loader/``) builds these objects from the YAML
 files in ``dialogues/questionnaires``; the rest of the package only reads them.
 """
 

@@ -106,7 +106,7 @@ class Conversation(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reopened_link_id: Mapped[str | None] = mapped_column(String(64))
     # What the patient has been shown, kept up to date with every bot message stored (see
-    # transcripts.add_message), so a turn never rescans the transcript (migration 0006).
+    # transcripts.add_message), so a turn never rescans the transcript (migration 0005_presented).
     presented: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     patient: Mapped[Patient] = relationship(back_populates="conversations")

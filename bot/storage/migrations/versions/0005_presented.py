@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+# The app's own rule, so old and new conversations agree; should it ever change, freeze a
+# copy of this version here first.
 from bot.storage.transcripts import presented_after
 
 revision = "0005_presented"
