@@ -79,12 +79,24 @@ def test_answer_saved_but_reply_lost_is_not_counted_twice(system: LiveSystem, te
     patient.press("Hele tiden")  # item 1 stored, item 2 shown
     # Simulate the lost reply: remove the stored question for item 2 from the transcript.
     engine = make_engine(system.database_url)
-    from bot.storage.models import Message
+    from bot.storage.models import Conversation, Message
+    from bot.storage.transcripts import presented_after
 
     with make_session_factory(engine)() as session:
         last = session.scalar(select(Message).where(Message.link_id == "who5-2"))
         assert last is not None
         session.delete(last)
+        # A reply that was never stored never updated what the conversation has shown either.
+        conversation = session.get(Conversation, last.conversation_id)
+        assert conversation is not None
+        conversation.presented = None
+        for sent in session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id, Message.direction == "out")
+            .where(Message.id != last.id)
+            .order_by(Message.id)
+        ):
+            conversation.presented = presented_after(conversation.presented, sent.link_id, sent.meta)
         session.commit()
     engine.dispose()
     patient.say("hele tiden")  # meant for item 1, which is already saved
