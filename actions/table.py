@@ -34,6 +34,8 @@ INTERRUPTIONS: Mapping[str, str] = {
     "action_read_aloud": "read_aloud",
     "action_talk_to_person": "talk_to_person",
     "action_fallback": "fallback",
+    "action_crisis": "crisis",
+    "action_medical_question": "medical_question",
 }
 
 

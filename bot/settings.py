@@ -16,14 +16,34 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# Each region's acute medical line (../shared/content/INSTRUMENTS.md). Hovedstaden calls it
+# Akuttelefonen (open around the clock); the other regions Lægevagten (16-08 and weekends).
+# UNVERIFIED: check against the regions' own pages before clinical use.
+REGION_ACUTE_LINES: Mapping[str, tuple[str, str]] = {
+    "hovedstaden": ("Akuttelefonen", "1813"),
+    "sjaelland": ("Lægevagten", "1818"),
+    "syddanmark": ("Lægevagten", "70 11 07 07"),
+    "midtjylland": ("Lægevagten", "70 11 31 31"),
+    "nordjylland": ("Lægevagten", "70 15 03 00"),
+}
+
+
 @dataclass(frozen=True)
 class CrisisContacts:
-    """Numbers shown in the crisis message; every deployment sets its own region's."""
+    """Numbers shown in the crisis message and wherever the bot says whom to call. A site (a
+    clinic or team) has its own: its region's acute line and the department's own number;
+    never another region's."""
 
     emergency: str = "112"
     medical_helpline: str = "1813"
-    medical_helpline_name: str = "Lægevagten"
+    medical_helpline_name: str = "Akuttelefonen"
     livslinien: str = "70 201 201"
+    # The department's own (often 24-hour) number for patients in treatment; "" if not set.
+    department: str = ""
+
+
+class SettingsError(ValueError):
+    """A setting has a value the app cannot use (the message says which and why)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,8 @@ class Settings:
     engine_timeout: float
     max_message_chars: int
     crisis: CrisisContacts = field(default_factory=CrisisContacts)
+    # Sites with contacts of their own (BOT_SITES_FILE), by the site name set on a patient.
+    sites: Mapping[str, CrisisContacts] = field(default_factory=dict)
     log_level: str = "INFO"
     # Coordinator console (docs/CONSOLE.md). An empty secret key means: use the random key
     # kept in <var>/secret_key (created on first use); set BOT_SECRET_KEY when several app
@@ -68,6 +90,10 @@ class Settings:
     telegram_webhook_secret: str = field(default="", repr=False)
     telegram_invite_days: int = 14
 
+    def contacts_for(self, site: str | None) -> CrisisContacts:
+        """The crisis contacts of a patient's site (the default ones for no or another site)."""
+        return self.sites.get(site or "", self.crisis)
+
     @property
     def action_endpoint_url(self) -> str:
         return f"http://{self.host}:{self.port}/actions/webhook"
@@ -82,6 +108,42 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _region(name: str, where: str) -> tuple[str, str]:
+    key = name.strip().lower().replace("æ", "ae")
+    if key not in REGION_ACUTE_LINES:
+        raise SettingsError(
+            f"{where}: unknown region {name!r}; use one of {', '.join(REGION_ACUTE_LINES)}"
+        )
+    return REGION_ACUTE_LINES[key]
+
+
+def _sites(path: str, default: CrisisContacts) -> dict[str, CrisisContacts]:
+    """Sites from a YAML file: `sites: {<site>: {region: <region>, department: "<number>"}}`."""
+    if not path:
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise SettingsError(f"BOT_SITES_FILE: cannot read {path}: {error}") from error
+    sites = data.get("sites") if isinstance(data, dict) else None
+    if not isinstance(sites, dict):
+        raise SettingsError(f"BOT_SITES_FILE: {path} must have a 'sites:' mapping")
+    contacts: dict[str, CrisisContacts] = {}
+    for site, entry in sites.items():
+        if not isinstance(entry, dict) or "region" not in entry:
+            raise SettingsError(f"BOT_SITES_FILE: site {site!r} needs a 'region'")
+        name, number = _region(str(entry["region"]), f"BOT_SITES_FILE: site {site!r}")
+        contacts[str(site)] = replace(
+            default,
+            medical_helpline=number,
+            medical_helpline_name=name,
+            department=str(entry.get("department") or "").strip(),
+        )
+    return contacts
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from an environment mapping (the process environment by default)."""
     env = os.environ if env is None else env
@@ -92,6 +154,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     rasa_port = int(env.get("RASA_PORT", "5005"))
     rasa_url = env.get("RASA_URL", "")
     dialogues = Path(env.get("BOT_DIALOGUES_DIR", root / "dialogues"))
+    acute_name, acute_number = _region(env.get("BOT_REGION", "hovedstaden"), "BOT_REGION")
+    default_contacts = CrisisContacts(
+        emergency=env.get("CRISIS_EMERGENCY", "112"),
+        medical_helpline=env.get("CRISIS_MEDICAL_HELPLINE", acute_number),
+        medical_helpline_name=env.get("CRISIS_MEDICAL_HELPLINE_NAME", acute_name),
+        livslinien=env.get("CRISIS_LIVSLINIEN", "70 201 201"),
+        department=env.get("CRISIS_DEPARTMENT", "").strip(),
+    )
     return Settings(
         database_url=env.get("DATABASE_URL", f"sqlite:///{var_dir / 'bot.db'}"),
         host=host,
@@ -113,12 +183,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ).rstrip("/"),
         engine_timeout=float(env.get("RASA_TIMEOUT", "30")),
         max_message_chars=int(env.get("BOT_MAX_MESSAGE_CHARS", "2000")),
-        crisis=CrisisContacts(
-            emergency=env.get("CRISIS_EMERGENCY", "112"),
-            medical_helpline=env.get("CRISIS_MEDICAL_HELPLINE", "1813"),
-            medical_helpline_name=env.get("CRISIS_MEDICAL_HELPLINE_NAME", "Lægevagten"),
-            livslinien=env.get("CRISIS_LIVSLINIEN", "70 201 201"),
-        ),
+        crisis=default_contacts,
+        sites=_sites(env.get("BOT_SITES_FILE", ""), default_contacts),
         log_level=env.get("BOT_LOG_LEVEL", "INFO").upper(),
         secret_key=env.get("BOT_SECRET_KEY", ""),
         export_pseudonym_key=env.get("BOT_EXPORT_PSEUDONYM_KEY", ""),

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 
 from bot.dialogue.consent import yes_or_no
 from bot.dialogue.context import SCREENING_ID, DialogueContext
+from bot.dialogue.crisis import crisis_outcome
 from bot.dialogue.levels import screening_done, signal, skip_screening
 from bot.dialogue.outcome import Outcome
 from bot.dialogue.pending import PendingChoice, PendingConfirmation, pending_data
-from bot.dialogue.recording import record_alert, store_answer
+from bot.dialogue.recording import record_alert, record_unanswered, store_answer
 from bot.dialogue.state import TurnState
-from bot.dialogue.texts import crisis_reply, yes_no_buttons, yes_no_display
+from bot.dialogue.texts import yes_no_buttons, yes_no_display
 from bot.literacy.levels import rules_for
 from bot.questionnaire.flow import is_complete
 from bot.questionnaire.interpret import Interpretation, interpret
@@ -78,6 +79,9 @@ def answer(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
         # answer was stored but before the next question was sent).
         return Outcome([Reply(ctx._("Your answer is saved. Here is the next question."))])
 
+    if state.conversation.status == "paused":
+        # Answering after the crisis message's choice means going on.
+        state.conversation.status = "active"
     pending = state.pending
     if isinstance(pending, PendingConfirmation):
         decision = yes_or_no(inbound)
@@ -88,6 +92,7 @@ def answer(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
     if inbound.intent == "skip" and state.questionnaire.id == SCREENING_ID:
         return skip_screening(ctx, state)
     if inbound.intent == "skip":
+        # A skip can set off an alert too (PHQ-9 item 9 unanswered), never the crisis text.
         store_answer(ctx, state, current, None, inbound.text, input_kind="text", skipped=True)
         return _after_answer(ctx, state, [Reply(ctx._("Okay, we skip that question."))], [])
     code = inbound.entities.get("code")
@@ -189,6 +194,9 @@ def _not_understood(
 ) -> Outcome:
     conversation = state.conversation
     conversation.attempts += 1
+    if dont_know:
+        # "Ved ikke" leaves the item unanswered, which some rules alert on (PHQ-9 item 9).
+        record_unanswered(state, item)
     level_replies = signal(ctx, state, "dont_know" if dont_know else "not_understood")
     if dont_know:
         text = ctx._(
@@ -232,9 +240,10 @@ def _not_understood(
 def _after_answer(
     ctx: DialogueContext, state: TurnState, replies: list[Reply], hits: Sequence[AlertHit]
 ) -> Outcome:
-    if any(hit.rule.urgent for hit in hits):
-        replies.append(crisis_reply(ctx))
     state.refresh_answers()
+    if any(hit.rule.urgent for hit in hits):
+        # The crisis text and the choice to pause or go on; the next item waits.
+        return Outcome(replies + crisis_outcome(ctx, state).replies, finished=False)
     questionnaire, conversation = state.questionnaire, state.conversation
     if questionnaire.id == SCREENING_ID and conversation.questionnaire_id != SCREENING_ID:
         if is_complete(questionnaire, state.answers):

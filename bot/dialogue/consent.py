@@ -56,6 +56,7 @@ def consent_step(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Ou
 
 
 def consent_question(ctx: DialogueContext, state: TurnState) -> list[Reply]:
+    contacts = state.contacts(ctx)
     intro = (
         ctx._("Welcome back. Before we start, I need your permission.")
         if state.patient.consent == "declined"
@@ -74,8 +75,11 @@ def consent_question(ctx: DialogueContext, state: TurnState) -> list[Reply]:
         ),
         Reply(
             ctx._(
-                "I am not an emergency service. If it is urgent, call {emergency}.",
-                emergency=ctx.settings.crisis.emergency,
+                "I am not an emergency service. If your life is in danger, call {emergency}. "
+                "For other urgent matters, call {helpline_name} on {helpline}.",
+                emergency=contacts.emergency,
+                helpline_name=contacts.medical_helpline_name,
+                helpline=contacts.medical_helpline,
             )
         ),
         Reply(

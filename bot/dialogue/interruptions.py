@@ -49,6 +49,7 @@ def why(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
 
 
 def help_text(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
+    contacts = state.contacts(ctx)
     return Outcome(
         [
             Reply(
@@ -60,8 +61,11 @@ def help_text(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outco
                     "• “change my answer” – you can change your last answer\n"
                     "• “show my answers” – you see your answers\n"
                     "• “pause” – we stop for now, and you can come back later\n"
-                    "If it is urgent, call {emergency}.",
-                    emergency=ctx.settings.crisis.emergency,
+                    "If your life is in danger, call {emergency}. For other urgent matters, "
+                    "call {helpline_name} on {helpline}.",
+                    emergency=contacts.emergency,
+                    helpline_name=contacts.medical_helpline_name,
+                    helpline=contacts.medical_helpline,
                 )
             )
         ]
@@ -172,13 +176,13 @@ def talk_to_person(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> 
         urgent=False,
         message="Patient asked to talk to a person.",
     )
-    crisis = ctx.settings.crisis
+    crisis = state.contacts(ctx)
     return Outcome(
         [
             Reply(
                 ctx._(
                     "I have asked a nurse to contact you. If it is urgent, call {helpline_name} on "
-                    "{helpline} or {emergency}.",
+                    "{helpline}. If your life is in danger, call {emergency}.",
                     helpline_name=crisis.medical_helpline_name,
                     helpline=crisis.medical_helpline,
                     emergency=crisis.emergency,

@@ -14,7 +14,7 @@ from bot.dialogue.state import TurnState
 from bot.dialogue.texts import yes_no_display
 from bot.literacy.levels import rules_for
 from bot.questionnaire.interpret import Interpretation
-from bot.questionnaire.model import Item
+from bot.questionnaire.model import AnswerValue, Item
 from bot.questionnaire.scoring import AlertHit, evaluate_alerts, item_alerts
 from bot.storage.alerts import add_alert
 from bot.storage.models import Answer, utcnow
@@ -104,10 +104,16 @@ def store_answer(
     if conversation.reopened_link_id == item.link_id:
         conversation.reopened_link_id = None
     value = answers_from_rows([answer])[item.link_id]
-    hits = [] if skipped else item_alerts(questionnaire, item.link_id, value)
+    hits = item_alerts(questionnaire, item.link_id, value)
     _record_hits(state, hits)
     log.info("answer stored item=%s", item.link_id)
-    return hits
+    # Recorded either way; a skipped item never brings the crisis text.
+    return [] if skipped else hits
+
+
+def record_unanswered(state: TurnState, item: Item) -> None:
+    """The alerts an item left unanswered sets off (an "unanswered" rule), recorded now."""
+    _record_hits(state, item_alerts(state.questionnaire, item.link_id, AnswerValue(skipped=True)))
 
 
 def _set_value(ctx: DialogueContext, answer: Answer, item: Item, reading: Interpretation) -> None:

@@ -13,8 +13,8 @@ from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dialogue import crisis, levels, safety, steps
 from bot.dialogue import interruptions as say
-from bot.dialogue import levels, steps
 from bot.dialogue.answering import answer, is_answer
 from bot.dialogue.consent import consent_step
 from bot.dialogue.context import DialogueContext
@@ -25,6 +25,7 @@ from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
 from bot.storage.db import session_scope
 from bot.turn.messages import Inbound
+from bot.turn.payloads import PAYLOAD_PATTERN
 
 Step = Callable[[DialogueContext, TurnState, Inbound], Outcome]
 
@@ -60,9 +61,29 @@ RULES: Mapping[str, Rule] = {
     "read_aloud": Rule(levels.read_aloud, consent_step),
     "talk_to_person": Rule(say.talk_to_person, consent_step),
     "fallback": Rule(say.fallback, say.fallback),
+    # Vital interest: a possible crisis is answered and alerted on before consent too.
+    "crisis": Rule(crisis.crisis_step, crisis.crisis_step),
+    "medical_question": Rule(crisis.medical_question, crisis.medical_question),
 }
+# Steps a medical question must never land in ("skal jeg tage flere piller?" is no "stop").
+MEDICAL_OVERRIDES = frozenset({"pause", "stop", "fallback"})
 # Steps an action may run after checking that the message was not an answer after all.
 INTERRUPTIONS = frozenset(RULES) - {"answer", "ask", "complete"}
+# Interruptions that are never an answer in disguise.
+NEVER_ANSWERS = frozenset({"talk_to_person", "crisis"})
+
+
+def typed_text(inbound: Inbound) -> str:
+    """What the patient typed; "" for a button press (its payload is no patient text)."""
+    text = inbound.text.strip()
+    return "" if PAYLOAD_PATTERN.match(text) else text
+
+
+def _medical_or(name: str, inbound: Inbound) -> str:
+    text = typed_text(inbound)
+    if name in MEDICAL_OVERRIDES and text and safety.is_medical_question(text):
+        return "medical_question"
+    return name
 
 
 @dataclass(frozen=True)
@@ -87,9 +108,17 @@ class Dialogue:
         self.ctx = DialogueContext(settings, texts, questionnaires)
 
     def _turn(self, inbound: Inbound, run: Callable[[TurnState], Outcome]) -> Outcome:
-        """One unit of work: load the state once, run, commit once."""
+        """One unit of work: load the state once, check the typed text for danger whatever
+        step the engine chose, run, commit once."""
+        typed = typed_text(inbound)
         with session_scope(self.session_factory) as session:
-            return run(load_state(self.ctx, session, inbound.conversation_id))
+            state = load_state(self.ctx, session, inbound.conversation_id)
+            if typed and safety.is_crisis(typed):
+                return crisis.crisis_step(self.ctx, state, inbound)
+            outcome = run(state)
+            if typed and safety.red_flag(typed):
+                outcome.replies.insert(0, crisis.red_flag_reply(self.ctx, state))
+            return outcome
 
     def _apply(self, rule: Rule, state: TurnState, inbound: Inbound) -> Outcome:
         """The consent rule, the same for every step."""
@@ -98,7 +127,8 @@ class Dialogue:
 
     def run(self, name: str, inbound: Inbound) -> Outcome:
         """One named step (see RULES) for the patient's latest message."""
-        return self._turn(inbound, partial(self._apply, RULES[name], inbound=inbound))
+        rule = RULES[_medical_or(name, inbound)]
+        return self._turn(inbound, partial(self._apply, rule, inbound=inbound))
 
     def start(self, inbound: Inbound, *, questionnaire_active: bool) -> Outcome:
         """First contact, consent, and resuming (see steps.start)."""
@@ -111,10 +141,10 @@ class Dialogue:
         answered: list[bool] = []
 
         def run(state: TurnState) -> Outcome:
-            if inbound.intent != "talk_to_person" and is_answer(state, inbound):
+            if name not in NEVER_ANSWERS and is_answer(state, inbound):
                 answered.append(True)
                 return self._apply(RULES["answer"], state, replace(inbound, intent="inform"))
-            return self._apply(RULES[name], state, inbound)
+            return self._apply(RULES[_medical_or(name, inbound)], state, inbound)
 
         outcome = self._turn(inbound, run)
         return Interrupted(outcome, answered=bool(answered))
@@ -157,3 +187,9 @@ class Dialogue:
 
     def talk_to_person(self, inbound: Inbound) -> Outcome:
         return self.run("talk_to_person", inbound)
+
+    def crisis(self, inbound: Inbound) -> Outcome:
+        return self.run("crisis", inbound)
+
+    def medical_question(self, inbound: Inbound) -> Outcome:
+        return self.run("medical_question", inbound)

@@ -16,8 +16,10 @@ from bot.dialogue.context import SCREENING_ID, DialogueContext
 from bot.dialogue.pending import Pending, pending_from
 from bot.questionnaire.flow import next_item
 from bot.questionnaire.model import AnswerValue, Item, Questionnaire
+from bot.settings import CrisisContacts
 from bot.storage.conversations import get_conversation
 from bot.storage.models import Conversation, Message, Patient, Response
+from bot.storage.patient_profiles import site_of
 from bot.storage.responses import answers_from_rows, current_answers, find_response, open_response
 from bot.storage.transcripts import last_inbound
 
@@ -81,6 +83,10 @@ class TurnState:
     def inbound_message_id(self) -> int | None:
         """The newest message from the patient (the one being answered now)."""
         return self._last_inbound.id if self._last_inbound is not None else None
+
+    def contacts(self, ctx: DialogueContext) -> CrisisContacts:
+        """Whom this patient calls: their site's crisis contacts (read when needed)."""
+        return ctx.settings.contacts_for(site_of(self.session, self.patient.id))
 
     def open_response(self) -> Response:
         """The active questionnaire's response, created on first use."""

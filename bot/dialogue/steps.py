@@ -43,6 +43,9 @@ def ask(ctx: DialogueContext, state: TurnState) -> Outcome:
     if state.pending is not None:
         # The patient is answering "Passer det?": asking the item again would bury it.
         return Outcome()
+    if state.conversation.status == "paused":
+        # Paused in this very turn (a crisis message): the patient chooses first.
+        return Outcome()
     state.open_response()
     return Outcome(
         presentation(

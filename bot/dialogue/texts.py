@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dialogue.context import DialogueContext
+from bot.settings import CrisisContacts
 from bot.turn.messages import Button, Reply
 from bot.turn.payloads import START_PAYLOAD, intent_payload
 
@@ -27,18 +28,17 @@ def about_reply(ctx: DialogueContext) -> Reply:
     )
 
 
-def crisis_reply(ctx: DialogueContext) -> Reply:
-    crisis = ctx.settings.crisis
+def crisis_reply(ctx: DialogueContext, contacts: CrisisContacts) -> Reply:
     return Reply(
         ctx._(
-            "Thank you for telling me. It is important. If you have thoughts of hurting "
-            "yourself and it is urgent, call {emergency} now. You can also call "
-            "{helpline_name} on {helpline} or Livslinien on {livslinien}. "
-            "I have sent a message to your care team so they can contact you.",
-            emergency=crisis.emergency,
-            helpline_name=crisis.medical_helpline_name,
-            helpline=crisis.medical_helpline,
-            livslinien=crisis.livslinien,
+            "Thank you for telling me. I take it seriously. If you are in danger right now, "
+            "call {emergency}. You can also call {helpline_name} on {helpline} or Livslinien "
+            "on {livslinien}. I have sent a message to your care team. Someone from the team "
+            "will contact you as soon as they have seen it.",
+            emergency=contacts.emergency,
+            helpline_name=contacts.medical_helpline_name,
+            helpline=contacts.medical_helpline,
+            livslinien=contacts.livslinien,
         ),
         meta={"kind": "crisis"},
     )

@@ -63,3 +63,10 @@ def patients_per_team(session: Session) -> dict[int, int]:
         ).tuples()
         if team_id is not None
     }
+
+
+def site_of(session: Session, patient_id: int) -> str | None:
+    """The site set on the patient's profile (its crisis contacts apply), if any."""
+    return session.scalar(
+        select(PatientProfile.site).where(PatientProfile.patient_id == patient_id)
+    )

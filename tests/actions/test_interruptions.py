@@ -41,6 +41,8 @@ ALL = [
     ("action_read_aloud", "læs op", "read_aloud"),
     ("action_talk_to_person", "ring til mig", "talk_to_person"),
     ("action_fallback", "qwerty", None),
+    ("action_crisis", "jeg orker ikke mere", "crisis"),
+    ("action_medical_question", "skal jeg tage flere piller", "medical_question"),
 ]
 
 

@@ -10,6 +10,7 @@ from bot.i18n import Texts
 from tests.dialogue.support import (
     PHQ9_STEM,
     WHO5_TEXT,
+    start_step,
     yaml_items,
 )
 from tests.helpers import (
@@ -196,13 +197,16 @@ def test_phq9_item9_above_zero_gives_crisis_reply_in_the_same_outcome(
         else:
             outcome = say(service, session_factory, cid, "flere dage")
         _assert_crisis([r.text for r in outcome.replies])
-        assert [(r.meta or {}).get("kind") for r in outcome.replies] == ["crisis"]
+        # Then the choice to pause or go on (the crisis message never ends the conversation).
+        assert [(r.meta or {}).get("kind") for r in outcome.replies] == ["crisis", "crisis_choice"]
         _assert_urgent_alert(session_factory, cid)
         row = current(session_factory, cid)["phq9-9"]
         assert (row.code, row.input_kind) == ("1", "button" if how == "button" else "text")
         assert row.wording_shown == f"{PHQ9_STEM}\n{yaml_items('phq9')['phq9-9']}"
-        # Item 10 is now enabled: the questionnaire goes on.
+        # Item 10 is now enabled, and waits until the patient chooses to go on.
         assert not outcome.finished
+        assert present(service, session_factory, cid) == []
+        say(service, session_factory, cid, "/start", intent="start", handler=start_step(service))
         assert question(present(service, session_factory, cid)).link_id == "phq9-10"
 
 

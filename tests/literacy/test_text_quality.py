@@ -19,7 +19,7 @@ The texts checked are the bot texts of the plain and the guided level:
   and `short` for the guided buttons).
 - every Danish msgstr of locales/da/LC_MESSAGES/messages.po: any of them can be shown at the
   plain and guided levels. Placeholders are filled in before counting: the crisis contacts get
-  the defaults of `bot.settings.CrisisContacts` (a name such as "Lægevagten" is a word the
+  the defaults of `bot.settings.CrisisContacts` (a name such as "Akuttelefonen" is a word the
   patient reads), every other placeholder (numbers, links, a quoted answer) becomes "1".
 
 EXCLUDED, because they can never change: the exact wording of the validated instruments
@@ -360,7 +360,7 @@ def test_no_abbreviations_in_texts_patients_read(
         ("Sjældent", True, ["Sjældent"]),
         ("Spring spørgsmålet over", True, ["spørgsmålet"]),
         ("Ring {emergency} nu.", True, []),
-        ("Ring til {helpline_name} eller {emergency} nu.", False, ["Lægevagten"]),
+        ("Ring til {helpline_name} eller {emergency} nu.", False, ["Akuttelefonen"]),
     ],
 )
 def test_short_text_rule(text: str, short: bool, long: list[str]) -> None:
