@@ -134,3 +134,30 @@ def test_get_settings_reads_the_process_environment_once(
         assert get_settings() is first
     finally:
         get_settings.cache_clear()
+
+
+def test_the_region_picks_the_acute_line_and_a_sites_file_adds_sites(tmp_path: Path) -> None:
+    from bot.settings import SettingsError
+
+    settings = load_settings({"BOT_HOME": str(tmp_path), "BOT_REGION": "Midtjylland"})
+    assert (settings.crisis.medical_helpline_name, settings.crisis.medical_helpline) == (
+        "Lægevagten", "70 11 31 31")
+    assert load_settings({"BOT_HOME": str(tmp_path)}).crisis.medical_helpline_name == (
+        "Akuttelefonen")  # Region Hovedstaden by default: 1813 is called Akuttelefonen there
+    sites = tmp_path / "sites.yml"
+    sites.write_text(
+        "sites:\n  aarhus-onkologi:\n    region: midtjylland\n    department: 78 46 00 00\n"
+        "  odense:\n    region: syddanmark\n", encoding="utf-8")
+    settings = load_settings({"BOT_HOME": str(tmp_path), "BOT_SITES_FILE": str(sites),
+                              "CRISIS_DEPARTMENT": "35 45 00 00"})
+    aarhus = settings.contacts_for("aarhus-onkologi")
+    assert (aarhus.medical_helpline, aarhus.department) == ("70 11 31 31", "78 46 00 00")
+    assert settings.contacts_for("odense").medical_helpline == "70 11 07 07"
+    assert settings.contacts_for("odense").department == ""  # never another site's number
+    assert settings.contacts_for(None) == settings.crisis
+    assert settings.contacts_for("unknown").department == "35 45 00 00"
+    with pytest.raises(SettingsError, match="BOT_REGION"):
+        load_settings({"BOT_HOME": str(tmp_path), "BOT_REGION": "Skåne"})
+    sites.write_text("sites:\n  x:\n    region: atlantis\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="site 'x'"):
+        load_settings({"BOT_HOME": str(tmp_path), "BOT_SITES_FILE": str(sites)})
