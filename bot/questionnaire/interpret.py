@@ -14,8 +14,18 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
+from bot.questionnaire.between import between_options
 from bot.questionnaire.model import AnswerOption, Item
 from bot.questionnaire.normalize import NUMBER_WORDS, normalize, parse_number_detail
+from bot.questionnaire.phrases import (
+    DONT_KNOW_PHRASES,
+    NEGATIONS,
+    NO_PHRASES,
+    NO_WORDS,
+    VAGUE_WORDS,
+    YES_PHRASES,
+    YES_WORDS,
+)
 
 Status = Literal["match", "unsure", "no_match"]
 
@@ -36,7 +46,10 @@ class Interpretation:
 
     For ``match`` the answer can be stored: ``code`` (choice) or ``value`` (other types) and
     ``display`` to confirm back. For ``unsure`` the bot should ask "Mener du …?": ``code`` and
-    ``display`` are the best guess, ``candidates`` all guesses (best first, at most 3).
+    ``display`` are the best guess, ``candidates`` all guesses (best first, at most 3). An
+    answer between two options (reason ``between``, see ``between.py``) has no best guess:
+    ``code`` and ``display`` are None and ``candidates`` are the options it lies between, in
+    the item's order (one option strictly between two named ones is proposed as usual).
     """
 
     status: Status
@@ -46,117 +59,6 @@ class Interpretation:
     candidates: tuple[AnswerOption, ...] = ()
     reason: str = ""
 
-
-# Words that turn a statement around.
-NEGATIONS = frozenset({"ikke", "ik", "ikk", "ike", "ikek", "ikkke", "ingenlunde"})
-# Answers that say "I don't know" or are too vague to be any option.
-DONT_KNOW_PHRASES = (
-    "ved ikke",
-    "ved det ikke",
-    "det ved jeg ikke",
-    "jeg ved ikke",
-    "jeg ved det ikke",
-    "aner det ikke",
-    "aner ikke",
-    "ingen anelse",
-    "kan ikke svare",
-    "kan ikke sige",
-    "svært at sige",
-    "svaert at sige",
-    "ikke sikker",
-    "usikker",
-    "kommer an på",
-    "forstår ikke",
-    "forstår det ikke",
-)
-VAGUE_WORDS = frozenset(
-    {
-        "tja",
-        "tjah",
-        "tjo",
-        "tjoh",
-        "jo",
-        "måske",
-        "sådan",
-        "cirka",
-        "ca",
-        "hmm",
-        "hm",
-        "øh",
-        "øhm",
-        "æh",
-        "nok",
-        "vel",
-        "altså",
-        "godt",
-        "spørgsmål",
-        "hvad",
-    }
-)
-
-YES_PHRASES = frozenset(
-    {
-        "ja",
-        "jo",
-        "jep",
-        "jeps",
-        "ja tak",
-        "ja da",
-        "jada",
-        "ja gerne",
-        "gerne",
-        "ja meget gerne",
-        "meget gerne",
-        "yes",
-        "ok",
-        "okay",
-        "oki",
-        "javel",
-        "ja det vil jeg gerne",
-        "ja det har jeg",
-        "ja det vil jeg",
-        "det vil jeg gerne",
-        "det har jeg",
-        "selvfølgelig",
-        "absolut",
-        "helt sikkert",
-        "ja bestemt",
-        "bestemt",
-        "yep",
-        "jaja",
-        "sure",
-    }
-)
-NO_PHRASES = frozenset(
-    {
-        "nej",
-        "nej tak",
-        "næ",
-        "næh",
-        "nix",
-        "nope",
-        "no",
-        "nej da",
-        "ikke rigtig",
-        "ikke rigtigt",
-        "ikke",
-        "nej ikke rigtig",
-        "nej det har jeg ikke",
-        "nej det vil jeg ikke",
-        "det har jeg ikke",
-        "det vil jeg ikke",
-        "nej ellers tak",
-        "ellers tak",
-        "slet ikke",
-        "overhovedet ikke",
-        "nej nej",
-        "nej slet ikke",
-        "ingen",
-        "ingen tak",
-    }
-)
-YES_WORDS = frozenset({"ja", "jo", "jep", "jeps", "jada", "yes", "gerne", "javel", "yep"})
-NO_WORDS = frozenset({"nej", "næ", "næh", "nix", "nope", "no"})
 
 _REPEATS = re.compile(r"(\w)\1+")
 _YES_WORDS_COLLAPSED = frozenset(_REPEATS.sub(r"\1", w) for w in YES_WORDS)
@@ -285,6 +187,19 @@ def _interpret_choice_text(item: Item, text: str) -> Interpretation:
 
     # 4. The text contains option phrases.
     spans = _find_spans(tokens, phrases)
+    # An answer between two options ("halvdelen af tiden"): offer both, propose neither.
+    between = between_options(
+        options, tokens, [(s.start, s.end, s.option) for s in spans], limit=MAX_CANDIDATES
+    )
+    if between and not dont_know:
+        only = between[0] if len(between) == 1 else None  # "mellem lidt og meget": "En del"
+        return Interpretation(
+            status="unsure",
+            code=only.code if only else None,
+            display=only.display if only else None,
+            candidates=between,
+            reason="between",
+        )
     if spans:
         covered = {i for s in spans for i in range(s.start, s.end)}
         negation_at = [i for i, t in enumerate(tokens) if t in NEGATIONS and i not in covered]
