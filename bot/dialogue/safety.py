@@ -25,15 +25,18 @@ def _words(text: str) -> tuple[str, ...]:
 
 _NEG = r"(?:ikke|ik|ikk|ike|aldrig|ingen)"
 _GAP = r"(?!(?:ikke|ik|ikk|ike|aldrig|af|lide)\b)\w+"  # a gap word that is no negation
-_DIE = r"(?:dø|do|døø)"
+_DIE = r"(?:dø|do|doe|døø)"
 _LIVE = r"(?:leve|lve|lev|levve|lefe)"
 _TAKE = r"(?:tage|tager|tog|taget|ta|tag|tar)"
 _PILLS = r"(?:piller\w*|pillerne|tablet\w*|sovepille\w*|medicin\w*|morfin\w*)"
-_JEG = r"(?:\w+ ){0,2}?jeg (?:\w+ ){0,2}?"
+_JEG = r"(?:\w+ ){0,4}?jeg (?:\w+ ){0,2}?"
 _WISH = (
     r"vil|ville|vill|gerne|bare|hellere|helst|lyst til at|lyst at|ønsker at|ønske at|ønskede at|"
     r"tænker på at|tænkt på at|tænkte på at|overvejer at|overvejet at|længes efter at|"
     r"klar til at|trang til at|lov til at|lov at|lad mig|lade mig|lige så godt"
+)
+_MEALS = (
+    r"(?! (?:om (?:morgenen|aftenen|natten)|til (?:morgenmad|aftensmad)|med (?:mad|maden|vand)))"
 )
 _WHERE_HOW = (
     r"af|hjemme|hjem|i mit|i eget|på hospice|på hospitalet|på sygehuset|uden smerter|med værdighed"
@@ -52,27 +55,34 @@ _CRISIS: dict[str, str] = {
     "tired_of_life": rf"træt af (?:at {_LIVE}|livet)\b|\blivstræt\w*|\b(?:orker|gider|magter) (?:ikke|ik) (?:\w+ )?livet\b|\bop på livet\b|\bopgive\w* livet\b",
     "wish_to_die": rf"\b(?:{_WISH})(?: {_GAP}){{0,2}}? {_DIE}\b(?! (?:{_WHERE_HOW})\b)",
     "wish_dead": rf"\b(?:gid|ønske|ønsker|ønskede|hellere|helst|bedre|bare|gerne|vil|lige så godt)(?: {_GAP}){{0,3}}? (?:var|være|blev|mig) (?:død|dod)\b|\b(?:gid|ønske|ønsker|bedre|lettest|lettere|nemmest|nemmere) {_JEG}(?:døde|{_DIE})\b",
-    "better_without_me": rf"\bbedre (?:\w+ ){{0,3}}?uden mig\b|\b(?:bedre|lettere|nemmere|lettest|nemmest) (?:for \w+ )?(?:hvis|om|når|at) {_JEG}(?:var væk|er væk|forsvandt|ikke (?:\w+ )?(?:(?:var|er) (?:her|til|mere|længere|i live)|levede|lever|fandtes|eksisterede))\b",
-    "not_be_here": rf"\b{_NEG} (?:{_GAP} ){{0,2}}?(?:at )?være (?:her|mere her|længere her)\b|\b{_NEG} (?:{_GAP} ){{0,2}}?(?:at )?være til(?: mere| længere| mer)?(?: |$)(?!(?:besvær|stede|nytte|rådighed|at|for|det)\b)|\b(?:ikke|holde op med at|stoppe med at) (?:\w+ ){{0,2}}?eksistere\b",
-    "not_wake_up": r"\b(?:håber|gid|ønske|ønsker|ønskede|bare|vil|ville|lyst til at) (?:\w+ ){0,3}?(?:ikke|aldrig|ik) (?:\w+ )?(?:vågne|vågner|vågnede)\b|\b(?:ikke|aldrig) (?:\w+ )?(?:vågne|vågner|vågnede) (?:op )?(?:igen|mere|nogensinde)\b",
+    "better_without_me": rf"\bbedre (?:\w+ ){{0,3}}?uden mig\b|\b(?:bedre|bedst|lettere|nemmere|lettest|nemmest) (?:for \w+ )?(?:hvis|om|når|at) {_JEG}(?:var væk|er væk|forsvandt|ikke (?:\w+ )?(?:(?:var|er) (?:her|til|mere|længere|i live)|levede|lever|fandtes|eksisterede))\b",
+    "not_be_here": rf"\b{_NEG} (?:{_GAP} ){{0,2}}?(?:at )?være (?:her|mere her|længere her|i live)\b(?! (?:på|i) (?:hospitalet|sygehuset|afdelingen|stuen|hospice|venteværelset)\b)|\b{_NEG} (?:{_GAP} ){{0,3}}?(?:at )?være til(?: mere| længere| mer)?(?: |$)(?!(?:besvær|stede|nytte|rådighed|at|for|det)\b)|\b(?:ikke|holde op med at|stoppe med at) (?:\w+ ){{0,2}}?eksistere\b",
+    "not_wake_up": r"\b(?:håber|gid|ønske|ønsker|ønskede|bare|vil|ville|lyst til at) (?:\w+ ){0,3}?(?:ikke|aldrig|ik) (?:\w+ )?(?:vågne|vågner|vågnede|var vågnet|var født|blev født)\b|\b(?:ikke|aldrig) (?:\w+ )?(?:vågne|vågner|vågnede) (?:op )?(?:igen|mere|nogensinde)\b",
     "end_it": r"\bgøre (?:en )?ende på (?:det|alt|alting|mit liv|livet|mig|lidelserne)\b|\b(?:ende|ender|afslutte|afslutter|slutte) (?:det hele|mit liv|livet)\b",
-    "self_harm": r"\b(?:skade|skader|skadet|skadede|skæmme) (?:på )?mig selv\b|\bselvskad\w*|\bcutte\w*|\bcutting\b|\b(?:skære|skærer|skar|skåret|snitte|snitter|ridse|ridser|brænde|brænder) (?:\w+ )?i mig selv\b|\b(?:skære|skærer|skar|skåret) (?:mig )?i (?:\w+ )?(?:arm|arme|armen|armene|håndled\w*|pulsåre\w*|lår|lårene)\b|\bgø(?:re|r) mig selv (?:noget|fortræd|ondt|skade)\b|\b(?:slå|slår|brænde|brænder) mig selv\b",
+    "self_harm": r"\b(?:skade|skader|skadet|skadede|skæmme) (?:på )?mig selv\b|\bselvskad\w*|\bcutte\w*|\bcutting\b|\b(?:skære|skærer|skar|skåret|snitte|snitter|ridse|ridser|brænde|brænder) (?:\w+ )?i mig selv\b|\b(?:skære|skærer|skar|skåret) (?:mig )?i (?:\w+ )?(?:arm|arme|armen|armene|håndled\w*|pulsåre\w*|lår|lårene)\b|\bgø(?:re|r) mig selv (?:noget|fortræd|ondt|skade)\b|\b(?:slå|slår|slået|slog|brænde|brænder|brændt) mig selv\b",
     "means": (
         rf"\boverdos\w*|\b(?:samle|samler|samlet|samlede|hamstre\w*|spare|sparer|sparet|gemme|gemmer|gemt) (?:\w+ ){{0,3}}?{_PILLS} (?:\w+ )?(?:sammen|op)\b"
         rf"|\b(?:samle\w*|hamstre\w*|gemt) (?:nok|alle|mange|en masse|en bunke) (?:\w+ )?{_PILLS}"
-        rf"|\b(?:alle|hele) (?:\w+ ){{0,2}}?{_PILLS} (?:\w+ ){{0,3}}?(?:på en gang|på én gang|på engang|samtidig|i en omgang|og så er det slut|for at dø)\b"
+        rf"|\b(?:alle|hele) (?:\w+ ){{0,2}}?{_PILLS} (?:\w+ ){{0,3}}?(?:på en gang|på én gang|på engang|samtidig|i en omgang|og så er det slut|for at dø)\b{_MEALS}"
         rf"|\b(?:lyst til at|lyst at|vil|ville|tænker på at|tænkt på at|tænkte på at|overvejer at|overvejet at|fristet til at) (?:bare )?{_TAKE} (?:\w+ )?(?:alle|hele) (?:\w+ ){{0,2}}?{_PILLS}"
         rf"|\b(?:{_TAKE}|sluge|sluger|slugt) (?:\w+ )?hele (?:glasset|pakken|æsken|bøtten)\b"
         r"|\bhænge mig\b(?! (?:i|op|fast|ud)\b)|\bskyde mig\b|\breb om halsen\b"
         r"|\b(?:springe|springer|sprang|hoppe|hopper|kaste|kaster|smide|køre|kører|gå|går|lægge|lægger|træde|træder) (?:\w+ ){0,3}?foran (?:et |en |den |det )?(?:tog|toget|bil|bilen|lastbil|lastbilen|bus|bussen)\b"
-        r"|\b(?:springe|springer|sprang|hoppe|hopper|kaste|kaster|smide) (?:mig )?(?:\w+ )?(?:ud |ned )?(?:fra|af|over) (?:\w+ )?(?:altanen|broen|bro|taget|vinduet|højhuset|klippen)\b"
+        r"|\b(?:springe|springer|sprang|hoppe|hopper|kaste mig|kaster mig|smide mig) (?:\w+ )?(?:ud |ned )?(?:fra|af|over) (?:\w+ )?(?:altanen|broen|bro|taget|vinduet|højhuset|klippen)\b"
         r"|\bkøre\w* (?:\w+ ){0,3}?galt med vilje\b|\bmed vilje (?:\w+ ){0,2}?køre\w* galt\b"
         r"|\bafskedsbrev\w*|\bfarvelbrev\w*|\bfarvel (?:\w+ ){0,3}?for altid\b"
     ),
     "no_way_out": r"\b(?:ingen|eneste|nogen) (?:anden )?udvej\b|\b(?:ingen|nogen) (?:anden )?vej ud\b(?! af)",
     "kill_me": r"\b(?:slå|slår|slog) mig (?:\w+ )?ihjel\b|\b(?:dræbe|dræber|dræbte|kvæle) mig\b|\b(?:tage|tager|tog|ta) livet af mig\b|\bgøre det af med mig\b",
     "take_my_life": rf"\b{_TAKE} (?:mit|mi) liv\b(?! (?:tilbage|i egne|i egen|op)\b)",
-    "disappear": r"\b(?:forsvinde|forsvinder) (?:for altid|helt|fra jorden|fra det hele)\b|\b(?:forsvinde|forsvinder)$|\bvil (?:\w+ )?forsvinde\b",
+    "disappear": rf"\b(?:forsvinde|forsvinder) (?:for altid|helt|fra jorden|fra det hele)\b|\b(?:{_WISH})(?: \w+){{0,2}}? forsvinde\b|\b(?:forsvinde|forsvinder)$|\bvil (?:\w+ )?forsvinde\b",
+    "no_reason_to_live": rf"\b{_NEG} (?:\w+ ){{0,3}}?(?:grund|lyst|kræfter|mod|energi|overskud) til at (?:\w+ ){{0,3}}?{_LIVE}\b|\b(?:mistet|miste|mister|ingen|ikke) (?:\w+ )?(?:lysten|modet|viljen|gejsten) til (?:at )?(?:{_LIVE}|livet)\b|\bhvorfor (?:\w+ ){{0,3}}?{_LIVE}\b|\bmeningen med (?:at {_LIVE}|livet)\b|\blivet (?:\w+ ){{0,2}}?(?:ingen|ikke) (?:nogen )?mening\b|\bslippe for (?:at {_LIVE}|livet)\b",
+    "thoughts_of_dying": rf"\btanke\w* om at (?:\w+ ){{0,2}}?{_DIE}\b(?! (?:{_WHERE_HOW})\b)|\b(?:beder til|håber på|håber|gid|ønsker|ønske) (?:at )?(?:jeg )?(?:{_GAP} )?(?:dør|døde)\b(?! af\b)|\b(?:gid|ønske|ønsker|ønskede) (?:at )?jeg (?:\w+ )?(?:ikke|aldrig) (?:\w+ )?(?:levede|lever|fandtes|eksisterede|var her|var til)\b|\bså (?:at )?jeg (?:kan )?(?:dør|dø)\b|\bfor at (?:kunne )?{_DIE}\b|\b(?:lige meget|ligemeget|ligegyldigt|ligeglad) (?:\w+ ){{0,3}}?(?:om|hvis) jeg (?:\w+ )?(?:lever|dør|er her|vågner)\b|\bikke vågne\w*(?: \w+){{0,3}}? (?:er det|så er det|det er) (?:fint|ok|okay|lige meget|ligemeget|godt)\b|\bden dag jeg ikke (?:kan|orker) mere\b|\b{_NEG} (?:er|var) her (?:mere|længere)\b",
+    "for_ever": r"\b(?:stoppe|stopper|slutte|slutter|ende|ender|sove|sove ind|hvile|væk) for (?:altid|evigt)\b|\bvæk (?:\w+ ){0,4}?for (?:altid|evigt)\b",
+    "harm_intent": rf"\b(?:{_WISH}) (?:\w+ )?(?:skære|snitte|ridse|brænde|skade|drukne|hænge|skyde|forgifte|gasse|kvæle) mig\b(?! (?:i|op|fast|ud|over|en|et|noget|ned)\b)|\b(?:ridse|ridser|ridset|ridsede|skære|skærer|skar|skåret|snittet|brændt|brændte) mig selv\b|\bgøre (?:\w+ ){{0,2}}?(?:mod|ved) mig selv\b",
+    "means_intent": rf"\b(?:{_WISH}) (?:\w+ )?(?:springe|hoppe|kaste mig)\b(?!(?: \w+){{0,3}} over\b| (?:det|dette|spørgsmålet|næste|frem|rundt|op|på|ind|af)\b)|\b(?:{_WISH}) (?:\w+ )?(?:køre|kører) (?:\w+ ){{0,2}}?(?:ind i|galt|ud foran|af vejen)\b|\b{_TAKE} (?:\w+ ){{0,2}}?(?:alle|hele|allesammen)(?: sammen)? (?:\w+ ){{0,2}}?på (?:en|én) ?gang\b{_MEALS}|\b(?:gemt|gemmer|gemme|samlet|samler|sparet|sparer) (?:\w+ ){{0,2}}?{_PILLS}(?: \w+){{0,4}}? til (?:den dag|en dag|når|hvis)\b",
+    "despair_and_means": rf"\b(?:noget|intet) imod at {_DIE}\b|\b(?:sluge|sluger|slugte|slugt|{_TAKE}) (?:dem|det|den) (?:alle|allesammen|alle sammen)\b|\b(?:sluge|sluger|slugte|slugt) (?:\w+ )?(?:alle|hele) \w+|\b(?:hvad|hvem) (?:\w+ ){{0,3}}?{_LIVE} for\b|\b{_NEG}\b(?: \w+){{0,5}}? værd at {_LIVE}\b|\b(?:lyst til at|trang til at|tænkt på at|tænker på at|overvejer at|overvejet at) (?:stoppe|slutte|ende|afslutte) det hele\b|\bfærdig med (?:livet|at {_LIVE})\b|\b(?:{_WISH}) (?:\w+ )?{_TAKE} (?:\w+ )?(?:en masse|mange|en bunke|en håndfuld|rigtig mange) {_PILLS}",
+    "more_despair_and_means": rf"\b{_TAKE} sit liv\b|\b(?:fundet|købt|gemt|har) (?:\w+ )?reb\b|\breb (?:om|til) (?:halsen|loftet|bjælken)\b|\b\w+ mig selv ihjel\b|\b(?:orker|gider|magter|vil) (?:ikke|ik) (?:at )?vågne\b|\b(?:{_WISH}) (?:\w+ )?sove ind\b|\b(?:gid|håber|ønske|ønsker) (?:\w+ ){{0,3}}?(?:ville|vil|kunne|måtte) tage mig\b(?! (?:med|ind|op|alvorligt|imod|af)\b)|\b(?:livet|mit liv) er (?:\w+ )?(?:slut|forbi|ovre) for mig\b|\bmit liv er (?:slut|forbi|ovre)\b",
     "english": r"\b(?:kill|killing|hurt|hurting|harm|harming) my ?self\b|\b(?:want|wanna) (?:to )?die\b|\bend my life\b|\bdon t want to live\b",
 }
 _SUBJECT = {"kill_me": False, "take_my_life": False, "disappear": True}  # True: "jeg" needed
@@ -83,6 +93,7 @@ _OTHER_SUBJECTS = frozenset(
         "arbejdet stressen kedsomheden varmen lægen lægerne håret"
     )
 )
+_PREPOSITIONS = frozenset(_words("på om over med i til af for ved fra"))  # "tænkt på det"
 _AUX = frozenset(
     _words("vil ville skal skulle kan kunne burde bør må har havde er var kommer får fik")
 )
@@ -138,9 +149,12 @@ _KEEP = frozenset(
 
 
 def _fold(text: str) -> str:
-    """Normalised text with common spelling variants folded (ae/oe/aa, ä/ö, repeated letters)."""
+    """Normalised text with common spelling variants folded (ae/aa, ä/ö, repeated letters)."""
     text = normalize(text).replace("ä", "æ").replace("ö", "ø")
-    text = text.replace("ae", "æ").replace("oe", "ø").replace("aa", "å")
+    text = text.replace("ae", "æ").replace("aa", "å")
+    text = re.sub(
+        r"\b(vil|ville|har|kan|jeg)(bare|gerne|ikke|ik|helst|hellere|lyst)\b", r"\1 \2", text
+    )
     return re.sub(r"(\w)\1{2,}", r"\1", text)
 
 
@@ -172,7 +186,7 @@ def _subject_is_me(words: list[str], strict: bool) -> bool:
     for i in range(len(words) - 1, -1, -1):
         if words[i] == "jeg":
             return True
-        if words[i] in _OTHER_SUBJECTS:
+        if words[i] in _OTHER_SUBJECTS and (i == 0 or words[i - 1] not in _PREPOSITIONS):
             return False
         if words[i] in _AUX:  # the subject stands next to the finite verb: "det er ved at"
             near = {words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""}
