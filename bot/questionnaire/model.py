@@ -19,6 +19,9 @@ ITEM_TYPES: tuple[str, ...] = ("choice", "integer", "boolean", "string", "displa
 
 OPERATORS: tuple[str, ...] = ("=", "!=", ">", "<", ">=", "<=")
 """Comparison operators for alerts; enableWhen also allows ``exists``."""
+UNANSWERED = "unanswered"
+"""Item alert operator: the item was skipped, or the patient said they do not know."""
+ALERT_OPERATORS: tuple[str, ...] = (*OPERATORS, UNANSWERED)
 ENABLE_WHEN_OPERATORS: tuple[str, ...] = ("exists", *OPERATORS)
 TRIAGE_LEVELS: tuple[str, ...] = ("green", "yellow", "red")
 """From best to worst."""
@@ -127,6 +130,9 @@ class ScoringRule:
     min_answered: int
     code: Mapping[str, str] | None
     bands: tuple[Band, ...]
+    prorate: bool = False
+    """With ``min_answered`` or more (but not all) items answered, the sum of the answered
+    items is scaled up to all items (mean × number of items, rounded to a whole number)."""
 
     def band_for(self, value: float) -> Band | None:
         """The band containing ``value``.
@@ -146,7 +152,10 @@ class ScoringRule:
 
 @dataclass(frozen=True)
 class AlertRule:
-    """A condition on one item answer or one score that should alert a coordinator."""
+    """A condition on one item answer or one score that should alert a coordinator.
+
+    ``operator`` is one of ``ALERT_OPERATORS``; ``unanswered`` (item rules only, ``value``
+    True) fires when the item is skipped or the patient said they do not know."""
 
     id: str
     level: str

@@ -101,7 +101,9 @@ def test_missing_answers_give_no_score(who5: Questionnaire) -> None:
     answers["who5-5"] = SKIPPED
     (result,) = score(who5, answers)
     assert result.value is None and result.answered == 4
-    assert evaluate_alerts(who5, answers) == []
+    # 48–68 with the missing item: "who5-risk" (≤ 50) might apply, so the coordinator is told.
+    assert (result.incomplete, result.low, result.high) == (True, 48, 68)
+    assert [h.rule.id for h in evaluate_alerts(who5, answers)] == ["who5-total-incomplete"]
     assert triage([], [result]) == "green"
 
 
@@ -111,7 +113,7 @@ def test_phq9_item9_is_an_urgent_red_alert(phq9: Questionnaire) -> None:
         ("phq9-item9", "red", True, 1)
     ]
     assert item_alerts(phq9, "phq9-9", choice("0")) == []
-    assert item_alerts(phq9, "phq9-9", SKIPPED) == []
+    assert [h.rule.id for h in item_alerts(phq9, "phq9-9", SKIPPED)] == ["phq9-item9-unanswered"]
     assert item_alerts(phq9, "phq9-1", choice("3")) == []
     answers = _phq9(["0"] * 8 + ["1"])
     hits = evaluate_alerts(phq9, answers)
@@ -161,7 +163,10 @@ def test_phq2_is_information_only(phq9: Questionnaire) -> None:
     phq2 = _result(results, "phq2")
     assert phq2.value == 6 and phq2.band is not None and phq2.band.triage == "green"
     assert _result(results, "phq9-total").value is None
-    assert triage(evaluate_alerts(phq9, answers), results) == "green"
+    # PHQ-2 raises nothing; the unfinished PHQ-9 (6–27 with the 7 missing items) is flagged.
+    hits = evaluate_alerts(phq9, answers)
+    assert [h.rule.id for h in hits] == ["phq9-total-incomplete"]
+    assert triage(hits, results) == "yellow"
 
 
 def test_phq9_item10_is_not_scored(phq9: Questionnaire) -> None:

@@ -10,8 +10,9 @@ from typing import Any
 from bot.questionnaire.loader.items import check_condition_value
 from bot.questionnaire.loader.shape import Checker, is_number, type_name
 from bot.questionnaire.model import (
-    OPERATORS,
+    ALERT_OPERATORS,
     TRIAGE_LEVELS,
+    UNANSWERED,
     AlertRule,
     Band,
     Item,
@@ -19,12 +20,12 @@ from bot.questionnaire.model import (
 )
 
 SCORING_REQUIRED = ("id", "name", "method", "items", "min", "max")
-SCORING_OPTIONAL = ("multiplier", "minAnswered", "code", "bands")
+SCORING_OPTIONAL = ("multiplier", "minAnswered", "prorate", "code", "bands")
 CODE_REQUIRED = ("system", "code")
 CODE_OPTIONAL = ("display",)
 BAND_KEYS = ("min", "max", "code", "label", "triage")
-ALERT_REQUIRED = ("id", "level", "message", "operator", "value")
-ALERT_OPTIONAL = ("urgent", "item", "score")
+ALERT_REQUIRED = ("id", "level", "message", "operator")
+ALERT_OPTIONAL = ("urgent", "item", "score", "value")
 ALERT_LEVELS = ("red", "yellow")
 
 
@@ -47,6 +48,12 @@ def parse_scoring(check: Checker, raw: Any, items: Mapping[str, Item]) -> tuple[
         min_answered = check.integer(data.get("minAnswered", len(link_ids)), f"{what} minAnswered")
         if not 1 <= min_answered <= len(link_ids):
             check.fail(f"{what}: minAnswered must be between 1 and {len(link_ids)}")
+        prorate = check.boolean(data.get("prorate", False), f"{what} prorate")
+        if prorate != (min_answered < len(link_ids)):
+            check.fail(
+                f"{what}: prorate: true goes with a minAnswered below the number of items, and "
+                "the reverse (a sum of fewer items would understate the score)"
+            )
         code: Mapping[str, str] | None = None
         if data.get("code") is not None:
             cdata = check.mapping(data["code"], f"{what} code")
@@ -67,6 +74,7 @@ def parse_scoring(check: Checker, raw: Any, items: Mapping[str, Item]) -> tuple[
                 min_answered=min_answered,
                 code=code,
                 bands=bands,
+                prorate=prorate,
             )
         )
     return tuple(rules)
@@ -195,24 +203,32 @@ def parse_alerts(
         if level not in ALERT_LEVELS:
             check.fail(f"{what}: level must be red or yellow, not {level!r}", item_ref)
         operator = data["operator"]
-        if operator not in OPERATORS:
+        if operator not in ALERT_OPERATORS:
             check.fail(
-                f"{what}: unknown operator {operator!r} (allowed: {', '.join(OPERATORS)})",
+                f"{what}: unknown operator {operator!r} (allowed: {', '.join(ALERT_OPERATORS)})",
                 item_ref,
             )
         has_item = data.get("item") is not None
         has_score = data.get("score") is not None
         if has_item == has_score:
             check.fail(f"{what} needs exactly one of 'item' and 'score'", item_ref)
+        if operator != UNANSWERED and "value" not in data:
+            check.fail(f"missing key(s) in {what}: value", item_ref)
         item_id: str | None = None
         score_id: str | None = None
+        value: int | float | str | bool
         if has_item:
             item_id = check.text(data["item"], f"{what} item", item_ref)
-            value = _item_alert_value(check, data["value"], operator, what, item_id, items)
+            if operator == UNANSWERED:
+                value = _unanswered_value(check, data, what, item_id, items)
+            else:
+                value = _item_alert_value(check, data["value"], operator, what, item_id, items)
         else:
             score_id = check.text(data["score"], f"{what} score")
             if score_id not in scores:
                 check.fail(f"{what} refers to an unknown score '{score_id}'")
+            if operator == UNANSWERED:
+                check.fail(f"{what}: operator 'unanswered' is for item rules, not scores")
             if not is_number(data["value"]):
                 check.fail(f"{what}: value must be a number for a score")
             value = data["value"]
@@ -251,3 +267,16 @@ def _item_alert_value(
             check.fail(f"{what} value '{value}' is not an option code", item_id)
         return value
     return check_condition_value(check, raw, operator, target, f"{what} value", item_id)
+
+
+def _unanswered_value(
+    check: Checker, data: Mapping[str, Any], what: str, item_id: str, items: Mapping[str, Item]
+) -> bool:
+    """``unanswered`` needs an item that takes an answer; its value is true (or left out)."""
+    if item_id not in items:
+        check.fail(f"{what} refers to an unknown item '{item_id}'", item_id)
+    if items[item_id].type == "display":
+        check.fail(f"{what} refers to a display item", item_id)
+    if data.get("value", True) is not True:
+        check.fail(f"{what}: operator 'unanswered' takes no value (or value: true)", item_id)
+    return True

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.questionnaire.loader import load_questionnaire
+
 from .conftest import Case, rejection_test
 
 RULE_CASES: list[Case] = [
@@ -62,3 +68,81 @@ RULE_CASES: list[Case] = [
 ]
 
 test_rule_errors_name_file_item_and_problem = rejection_test(RULE_CASES)
+
+
+def _unanswered_rule(**fields: object) -> dict[str, object]:
+    rule: dict[str, object] = {
+        "id": "a2",
+        "level": "red",
+        "message": "x",
+        "item": "q1",
+        "operator": "unanswered",
+    }
+    rule.update(fields)
+    return rule
+
+
+UNANSWERED_CASES: list[Case] = [
+    (
+        "unanswered on a score",
+        lambda d: d["alerts"][0].update(operator="unanswered"),
+        None,
+        "operator 'unanswered' is for item rules",
+    ),
+    (
+        "unanswered with value false",
+        lambda d: d["alerts"].append(_unanswered_rule(value=False)),
+        "q1",
+        "operator 'unanswered' takes no value",
+    ),
+    (
+        "unanswered on an unknown item",
+        lambda d: d["alerts"].append(_unanswered_rule(item="zz")),
+        "zz",
+        "unknown item 'zz'",
+    ),
+    (
+        "other operators need a value",
+        lambda d: d["alerts"][0].pop("value"),
+        None,
+        "missing key(s) in alert 'a1': value",
+    ),
+    (
+        "unknown operator",
+        lambda d: d["alerts"][0].update(operator="missing"),
+        None,
+        "allowed: =, !=, >, <, >=, <=, unanswered",
+    ),
+    (
+        "prorate without a lower minAnswered",
+        lambda d: d["scoring"][0].update(prorate=True),
+        None,
+        "prorate: true goes with a minAnswered below",
+    ),
+    (
+        "a lower minAnswered without prorate",
+        lambda d: d["scoring"][0].update(minAnswered=1),
+        None,
+        "prorate: true goes with a minAnswered below",
+    ),
+    (
+        "prorate not a boolean",
+        lambda d: d["scoring"][0].update(prorate="yes", minAnswered=1),
+        None,
+        "prorate must be true or false",
+    ),
+]
+
+test_unanswered_and_prorate_errors = rejection_test(UNANSWERED_CASES)
+
+
+def test_unanswered_rule_loads(minimal: dict[str, Any], write_yaml: Callable[..., Path]) -> None:
+    minimal["alerts"].append(_unanswered_rule())
+    minimal["alerts"].append(_unanswered_rule(id="a3", value=True, item="q3"))
+    minimal["scoring"][0].update(prorate=True, minAnswered=1)
+    q = load_questionnaire(write_yaml(minimal))
+    assert [(a.id, a.operator, a.value) for a in q.alerts[1:]] == [
+        ("a2", "unanswered", True),
+        ("a3", "unanswered", True),
+    ]
+    assert q.scoring[0].prorate and q.scoring[0].min_answered == 1

@@ -206,3 +206,22 @@ def test_alert_rules_of_validated_instruments(
         ("gad7-high", ">=", 15, "red"),
         ("gad7-moderate", ">=", 10, "yellow"),
     }
+
+
+def test_missing_items_in_validated_instruments(
+    who5: Questionnaire, phq9: Questionnaire, gad7: Questionnaire
+) -> None:
+    unanswered = next(a for a in phq9.alerts if a.id == "phq9-item9-unanswered")
+    assert (unanswered.item, unanswered.operator, unanswered.level, unanswered.urgent) == (
+        "phq9-9",
+        "unanswered",
+        "red",
+        True,
+    )
+    rules = {r.id: (r.min_answered, r.prorate) for q in (who5, phq9, gad7) for r in q.scoring}
+    assert rules == {
+        "who5-total": (5, False),
+        "phq9-total": (7, True),
+        "phq2": (2, False),
+        "gad7-total": (6, True),
+    }
