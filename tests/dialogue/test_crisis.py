@@ -189,3 +189,15 @@ def test_a_medical_question_gets_no_advice_and_never_ends_the_conversation(
     assert [r.text for r in outcome.replies] == [texts._("I cannot answer that. Ask your care team.")]
     assert conversation_row(session_factory, cid).status == "active"
     assert question(present(service, session_factory, cid)).link_id == "who5-1"
+
+
+@pytest.mark.parametrize(("text", "intent"), [("spring over", "skip"), ("ved ikke", "dont_know")])
+def test_phq9_item9_left_unanswered_raises_an_urgent_alert_without_the_crisis_text(
+    service: Dialogue, session_factory: sessionmaker[Session], text: str, intent: str
+) -> None:
+    cid = new_conversation(session_factory, "phq9")
+    answer_all(service, session_factory, cid, ["0"] * 8)
+    assert question(present(service, session_factory, cid)).link_id == "phq9-9"
+    outcome = say(service, session_factory, cid, text, intent=intent)
+    assert "crisis" not in _kinds(outcome.replies)
+    assert _urgent(session_factory, cid) == ["phq9-item9-unanswered"]

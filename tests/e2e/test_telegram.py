@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import Texts
 from bot.questionnaire.model import Questionnaire
 from bot.storage.db import make_engine, make_session_factory, session_scope
-from bot.storage.models import Answer, Conversation, Invitation, Message, Patient, Response
+from bot.storage.models import Alert, Answer, Conversation, Invitation, Message, Patient, Response
 from bot.storage.patients import invitation_by_token
 from bot.storage.responses import all_answers, current_answers
 from bot.storage.telegram_chats import telegram_chat
@@ -391,3 +391,27 @@ def test_start_on_telegram_continue_on_the_web_and_back(
             m.channel for m in transcript(session, row.conversation_id) if m.direction == "in"
         }
         assert channels == {"telegram", "web"}
+
+
+# ---------------------------------------------------------------------- safety
+
+
+def test_a_crisis_on_telegram_gets_the_crisis_message_an_alert_and_a_choice(
+    tg: TelegramSystem, texts: Texts
+) -> None:
+    user = tg.user()
+    consent(user, tg, texts)
+    user.say("jeg orker ikke at leve mere")
+    assert "112" in user.text and "1813" in user.text and "70 201 201" in user.text
+    assert user.buttons()[-2:] == [texts._("Take a break"), texts._("Continue")]
+    row = tg.chat(user.chat_id)
+    assert row is not None
+    with session_scope(tg.session_factory) as session:
+        urgent = session.scalars(
+            select(Alert.rule_id).where(
+                Alert.conversation_id == row.conversation_id, Alert.urgent.is_(True)
+            )
+        ).all()
+    assert len(urgent) == 1
+    user.press(texts._("Continue"))
+    assert "I de sidste 2 uger" in user.text  # the questionnaire goes on where it was
