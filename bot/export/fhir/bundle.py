@@ -1,0 +1,150 @@
+"""FHIR export: the Bundle of responses and scores, and its validation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.export.fhir.common import (
+    _FHIR_ID,
+    BUNDLE_TYPES,
+    OBSERVATION_STATUSES,
+    QR_STATUSES,
+    _iso,
+    full_url,
+)
+from bot.export.fhir.observations import (
+    score_observations,
+)
+from bot.export.fhir.responses import questionnaire_response
+from bot.questionnaire.model import Questionnaire
+from bot.storage.models import Patient
+from bot.storage.responses import current_answers, responses_for_export
+
+
+def bundle(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A ``collection`` Bundle of resources; each fullUrl is ``full_url`` of the resource."""
+    result: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "type": "collection",
+        "timestamp": _iso(datetime.now(UTC)),
+    }
+    if entries:  # FHIR JSON has no empty arrays: an empty export leaves `entry` out
+        result["entry"] = [
+            {"fullUrl": full_url(r["resourceType"], r["id"]), "resource": r} for r in entries
+        ]
+    return result
+
+
+def export_bundle(
+    session: Session,
+    questionnaires: Mapping[str, Questionnaire],
+    *,
+    questionnaire_id: str | None = None,
+    include_observations: bool = False,
+    patient_id: int | None = None,
+) -> dict[str, Any]:
+    """All stored responses (optionally of one questionnaire and/or one patient) as a Bundle.
+
+    Raises ``ValueError`` when a response belongs to a questionnaire not in
+    ``questionnaires`` (nothing is left out silently).
+    """
+    resources: list[dict[str, Any]] = []
+    pseudonyms: dict[int, str] = {}
+    for response in responses_for_export(session, questionnaire_id=questionnaire_id):
+        if patient_id is not None and response.patient_id != patient_id:
+            continue
+        questionnaire = questionnaires.get(response.questionnaire_id)
+        if questionnaire is None:
+            raise ValueError(
+                f"response {response.id} belongs to questionnaire "
+                f"'{response.questionnaire_id}', which is not loaded"
+            )
+        pseudonym = pseudonyms.get(response.patient_id)
+        if pseudonym is None:
+            patient = session.get(Patient, response.patient_id)
+            if patient is None:
+                raise ValueError(f"response {response.id} has no patient")
+            pseudonym = pseudonyms[response.patient_id] = patient.pseudonym
+        rows = current_answers(session, response.id)
+        resources.append(
+            questionnaire_response(response, rows, questionnaire, patient_pseudonym=pseudonym)
+        )
+        if include_observations:
+            resources.extend(
+                score_observations(response, rows, questionnaire, patient_pseudonym=pseudonym)
+            )
+    return bundle(resources)
+
+
+# -- validation -----------------------------------------------------------------------------
+
+
+def validate(bundle: dict[str, Any]) -> None:
+    """Check an exported Bundle; ``ValueError`` with every problem found if it is invalid.
+
+    Parses with ``fhir.resources.R4B`` (structure and datatypes) and checks what that library
+    does not: status and bundle-type codes, ids, unique fullUrls, and that ``urn:uuid``
+    references point at an entry of the Bundle.
+    """
+    from fhir.resources.R4B.bundle import Bundle
+    from pydantic import ValidationError
+
+    problems: list[str] = []
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise ValueError("invalid FHIR Bundle: resourceType must be 'Bundle'")
+    try:
+        Bundle.model_validate(bundle)
+    except ValidationError as exc:
+        problems.extend(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+    except (TypeError, ValueError) as exc:
+        problems.append(str(exc))
+
+    if bundle.get("type") not in BUNDLE_TYPES:
+        problems.append(f"type: unknown bundle type {bundle.get('type')!r}")
+    entries = bundle.get("entry") or []
+    full_urls: set[str] = set()
+    references: list[tuple[str, str]] = []
+    for index, entry in enumerate(entries):
+        where = f"entry.{index}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: not an object")
+            continue
+        url = entry.get("fullUrl")
+        if not url:
+            problems.append(f"{where}: fullUrl missing")
+        elif url in full_urls:
+            problems.append(f"{where}: duplicate fullUrl {url}")
+        else:
+            full_urls.add(url)
+        resource = entry.get("resource")
+        if not isinstance(resource, dict):
+            problems.append(f"{where}: resource missing")
+            continue
+        rid = resource.get("id")
+        if not isinstance(rid, str) or not _FHIR_ID.fullmatch(rid):
+            problems.append(f"{where}.resource.id: {rid!r} is not a valid FHIR id")
+        kind = resource.get("resourceType")
+        status = resource.get("status")
+        if kind == "QuestionnaireResponse":
+            if status not in QR_STATUSES:
+                problems.append(f"{where}.resource.status: {status!r} is not a valid code")
+        elif kind == "Observation":
+            if status not in OBSERVATION_STATUSES:
+                problems.append(f"{where}.resource.status: {status!r} is not a valid code")
+            for ref in resource.get("derivedFrom") or []:
+                target = ref.get("reference") if isinstance(ref, dict) else None
+                if isinstance(target, str) and target.startswith("urn:uuid:"):
+                    references.append((f"{where}.resource.derivedFrom", target))
+    for where, target in references:
+        if target not in full_urls:
+            problems.append(f"{where}: {target} is not an entry of the bundle")
+    if problems:
+        raise ValueError("invalid FHIR Bundle:\n  " + "\n  ".join(problems))
