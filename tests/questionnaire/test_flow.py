@@ -54,24 +54,31 @@ def test_next_item_in_order_and_skipped_counts_as_answered(phq9: Questionnaire) 
 def test_progress_counts_enabled_items(bv: Questionnaire, who5: Questionnaire) -> None:
     assert progress(who5, {}) == (1, 5)
     assert progress(who5, {"who5-1": choice("3"), "who5-2": choice("4")}) == (3, 5)
-    # behovsvurdering: two follow-up questions are hidden until their question is answered yes
+    # behovsvurdering: the follow-ups are hidden until their question is answered yes, or
+    # "En del"/"Meget" for a problem (whether the patient wants help with it)
     total = len(bv.answerable_items)
-    assert progress(bv, {}) == (1, total - 2)
+    hidden = len([i for i in bv.answerable_items if i.enable_when])
+    assert progress(bv, {}) == (1, total - hidden)
+    checklist = [
+        i.link_id for i in bv.items if i.link_id.startswith("bv-krop-") and i.type == "boolean"
+    ]
     answers = {
         "bv-belastning": value(4),
         "bv-smerter": choice("0"),
         "bv-traethed": choice("1"),
+        **{link_id: value(False) for link_id in checklist if link_id != "bv-krop-hjaelp"},
         "bv-krop-andet": SKIPPED,
         "bv-bekymring": choice("2"),
+        "bv-bekymring-hjaelp": value(False),
         "bv-netvaerk": value(True),
     }
     number, shown = progress(bv, answers)
-    assert shown == total - 1
+    assert shown == total - hidden + 2  # bv-bekymring-hjaelp and bv-netvaerk-hvem
     assert next_item(bv, answers) == bv.item("bv-netvaerk-hvem")
-    assert number == 7
+    assert number == len(answers) + 1
     no_network = {**answers, "bv-netvaerk": value(False)}
-    assert next_item(bv, no_network) == bv.item("bv-paaroerende")
-    assert progress(bv, no_network) == (7, total - 2)
+    assert next_item(bv, no_network) == bv.item("bv-boern")
+    assert progress(bv, no_network) == (len(answers) + 1, total - hidden + 1)
 
 
 def test_is_enabled_operators() -> None:
@@ -154,8 +161,8 @@ def _answer_for(item: Item, pick: int) -> AnswerValue:
 @settings(max_examples=40, deadline=None)
 @given(
     qid=st.sampled_from(["who5", "phq9", "gad7", "behovsvurdering"]),
-    picks=st.lists(st.integers(min_value=0, max_value=20), min_size=20, max_size=20),
-    skips=st.lists(st.booleans(), min_size=20, max_size=20),
+    picks=st.lists(st.integers(min_value=0, max_value=20), min_size=50, max_size=50),
+    skips=st.lists(st.booleans(), min_size=50, max_size=50),
 )
 def test_answering_next_item_always_terminates(
     shipped: dict[str, Questionnaire], qid: str, picks: list[int], skips: list[bool]

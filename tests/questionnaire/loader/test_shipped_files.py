@@ -159,7 +159,7 @@ def test_stem_is_shown_with_scored_items_only(
 def test_behovsvurdering_has_variants_help_and_why_on_every_item(bv: Questionnaire) -> None:
     assert bv.validated is False
     assert "ikke klinisk valideret" in bv.description
-    assert 12 <= len(bv.answerable_items) <= 16
+    assert 30 <= len(bv.answerable_items) <= 40
     for item in bv.items:
         assert set(item.variants) == {"plain", "guided"}, item.link_id
         assert item.text_for("plain") != item.text or item.text_for("guided") != item.text
@@ -182,6 +182,20 @@ def test_behovsvurdering_content(bv: Questionnaire) -> None:
         "bv-strain-moderate": ("yellow", False),
         "bv-no-network": ("yellow", False),
         "bv-wants-nurse": ("yellow", False),
+        "bv-pain-severe": ("red", False),
+        "bv-pain-moderate": ("yellow", False),
+        "bv-worry-severe": ("red", False),
+        "bv-worry-moderate": ("yellow", False),
+        "bv-life-death-severe": ("red", True),
+        "bv-life-death-moderate": ("yellow", False),
+        "bv-wants-help-pain": ("yellow", False),
+        "bv-wants-help-fatigue": ("yellow", False),
+        "bv-wants-help-body": ("yellow", False),
+        "bv-wants-help-worry": ("yellow", False),
+        "bv-wants-help-relatives": ("yellow", False),
+        "bv-wants-help-practical": ("yellow", False),
+        "bv-wants-help-money": ("yellow", False),
+        "bv-wants-help-life": ("yellow", False),
     }
     sections = [i.section for i in bv.items]
     assert len(set(sections)) >= 5
