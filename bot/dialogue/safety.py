@@ -28,12 +28,12 @@ _GAP = r"(?!(?:ikke|ik|ikk|ike|aldrig|af|lide)\b)\w+"  # a gap word that is no n
 _DIE = r"(?:dø|do|doe|døø)"
 _LIVE = r"(?:leve|lve|lev|levve|lefe)"
 _TAKE = r"(?:tage|tager|tog|taget|ta|tag|tar)"
-_PILLS = r"(?:piller\w*|pillerne|tablet\w*|sovepille\w*|medicin\w*|morfin\w*)"
+_PILLS = r"(?:\w*piller\w*|\w*tablet\w*|sovepille\w*|medicin\w*|morfin\w*)"
 _JEG = r"(?:\w+ ){0,4}?jeg (?:\w+ ){0,2}?"
 _WISH = (
     r"vil|ville|vill|gerne|bare|hellere|helst|lyst til at|lyst at|ønsker at|ønske at|ønskede at|"
     r"tænker på at|tænkt på at|tænkte på at|overvejer at|overvejet at|længes efter at|"
-    r"klar til at|trang til at|lov til at|lov at|lad mig|lade mig|lige så godt"
+    r"klar til at|parat til at|trang til at|lov til at|lov at|lad mig|lade mig|lige så godt"
 )
 _MEALS = (
     r"(?! (?:om (?:morgenen|aftenen|natten)|til (?:morgenmad|aftensmad)|med (?:mad|maden|vand)))"
@@ -59,7 +59,7 @@ _CRISIS: dict[str, str] = {
     "not_be_here": rf"\b{_NEG} (?:{_GAP} ){{0,2}}?(?:at )?være (?:her|mere her|længere her|i live)\b(?! (?:på|i) (?:hospitalet|sygehuset|afdelingen|stuen|hospice|venteværelset)\b)|\b{_NEG} (?:{_GAP} ){{0,3}}?(?:at )?være til(?: mere| længere| mer)?(?: |$)(?!(?:besvær|stede|nytte|rådighed|at|for|det)\b)|\b(?:ikke|holde op med at|stoppe med at) (?:\w+ ){{0,2}}?eksistere\b",
     "not_wake_up": r"\b(?:håber|gid|ønske|ønsker|ønskede|bare|vil|ville|lyst til at) (?:\w+ ){0,3}?(?:ikke|aldrig|ik) (?:\w+ )?(?:vågne|vågner|vågnede|var vågnet|var født|blev født)\b|\b(?:ikke|aldrig) (?:\w+ )?(?:vågne|vågner|vågnede) (?:op )?(?:igen|mere|nogensinde)\b",
     "end_it": r"\bgøre (?:en )?ende på (?:det|alt|alting|mit liv|livet|mig|lidelserne)\b|\b(?:ende|ender|afslutte|afslutter|slutte) (?:det hele|mit liv|livet)\b",
-    "self_harm": r"\b(?:skade|skader|skadet|skadede|skæmme) (?:på )?mig selv\b|\bselvskad\w*|\bcutte\w*|\bcutting\b|\b(?:skære|skærer|skar|skåret|snitte|snitter|ridse|ridser|brænde|brænder) (?:\w+ )?i mig selv\b|\b(?:skære|skærer|skar|skåret) (?:mig )?i (?:\w+ )?(?:arm|arme|armen|armene|håndled\w*|pulsåre\w*|lår|lårene)\b|\bgø(?:re|r) mig selv (?:noget|fortræd|ondt|skade)\b|\b(?:slå|slår|slået|slog|brænde|brænder|brændt) mig selv\b",
+    "self_harm": r"\b(?:skade|skader|skadet|skadede|skæmme) (?:på )?mig selv\b|\bselvskad\w*|\bcutte\w*|\bcutting\b|\b(?:skære|skærer|skar|skåret|snitte|snitter|ridse|ridser|brænde|brænder) (?:\w+ )?i mig selv\b|\b(?:skære|skærer|skar|skåret) (?:mig )?i (?:\w+ )?(?:arm|arme|armen|armene|håndled\w*|pulsåre\w*|lår|lårene|ben|benene|hud|huden)\b|\bgø(?:re|r) mig selv (?:noget|fortræd|ondt|skade)\b|\b(?:slå|slår|slået|slog|brænde|brænder|brændt) mig selv\b",
     "means": (
         rf"\boverdos\w*|\b(?:samle|samler|samlet|samlede|hamstre\w*|spare|sparer|sparet|gemme|gemmer|gemt) (?:\w+ ){{0,3}}?{_PILLS} (?:\w+ )?(?:sammen|op)\b"
         rf"|\b(?:samle\w*|hamstre\w*|gemt) (?:nok|alle|mange|en masse|en bunke) (?:\w+ )?{_PILLS}"
@@ -67,7 +67,7 @@ _CRISIS: dict[str, str] = {
         rf"|\b(?:lyst til at|lyst at|vil|ville|tænker på at|tænkt på at|tænkte på at|overvejer at|overvejet at|fristet til at) (?:bare )?{_TAKE} (?:\w+ )?(?:alle|hele) (?:\w+ ){{0,2}}?{_PILLS}"
         rf"|\b(?:{_TAKE}|sluge|sluger|slugt) (?:\w+ )?hele (?:glasset|pakken|æsken|bøtten)\b"
         r"|\bhænge mig\b(?! (?:i|op|fast|ud)\b)|\bskyde mig\b|\breb om halsen\b"
-        r"|\b(?:springe|springer|sprang|hoppe|hopper|kaste|kaster|smide|køre|kører|gå|går|lægge|lægger|træde|træder) (?:\w+ ){0,3}?foran (?:et |en |den |det )?(?:tog|toget|bil|bilen|lastbil|lastbilen|bus|bussen)\b"
+        r"|\b(?:springe|springer|sprang|hoppe|hopper|kaste|kaster|smide|køre|kører|gå|går|lægge|lægger|træde|træder|stille|stiller) (?:\w+ ){0,3}?foran (?:et |en |den |det )?(?:tog|toget|bil|bilen|lastbil|lastbilen|bus|bussen)\b"
         r"|\b(?:springe|springer|sprang|hoppe|hopper|kaste mig|kaster mig|smide mig) (?:\w+ )?(?:ud |ned )?(?:fra|af|over) (?:\w+ )?(?:altanen|broen|bro|taget|vinduet|højhuset|klippen)\b"
         r"|\bkøre\w* (?:\w+ ){0,3}?galt med vilje\b|\bmed vilje (?:\w+ ){0,2}?køre\w* galt\b"
         r"|\bafskedsbrev\w*|\bfarvelbrev\w*|\bfarvel (?:\w+ ){0,3}?for altid\b"
@@ -81,8 +81,9 @@ _CRISIS: dict[str, str] = {
     "for_ever": r"\b(?:stoppe|stopper|slutte|slutter|ende|ender|sove|sove ind|hvile|væk) for (?:altid|evigt)\b|\bvæk (?:\w+ ){0,4}?for (?:altid|evigt)\b",
     "harm_intent": rf"\b(?:{_WISH}) (?:\w+ )?(?:skære|snitte|ridse|brænde|skade|drukne|hænge|skyde|forgifte|gasse|kvæle) mig\b(?! (?:i|op|fast|ud|over|en|et|noget|ned)\b)|\b(?:ridse|ridser|ridset|ridsede|skære|skærer|skar|skåret|snittet|brændt|brændte) mig selv\b|\bgøre (?:\w+ ){{0,2}}?(?:mod|ved) mig selv\b",
     "means_intent": rf"\b(?:{_WISH}) (?:\w+ )?(?:springe|hoppe|kaste mig)\b(?!(?: \w+){{0,3}} over\b| (?:det|dette|spørgsmålet|næste|frem|rundt|op|på|ind|af)\b)|\b(?:{_WISH}) (?:\w+ )?(?:køre|kører) (?:\w+ ){{0,2}}?(?:ind i|galt|ud foran|af vejen)\b|\b{_TAKE} (?:\w+ ){{0,2}}?(?:alle|hele|allesammen)(?: sammen)? (?:\w+ ){{0,2}}?på (?:en|én) ?gang\b{_MEALS}|\b(?:gemt|gemmer|gemme|samlet|samler|sparet|sparer) (?:\w+ ){{0,2}}?{_PILLS}(?: \w+){{0,4}}? til (?:den dag|en dag|når|hvis)\b",
-    "despair_and_means": rf"\b(?:noget|intet) imod at {_DIE}\b|\b(?:sluge|sluger|slugte|slugt|{_TAKE}) (?:dem|det|den) (?:alle|allesammen|alle sammen)\b|\b(?:sluge|sluger|slugte|slugt) (?:\w+ )?(?:alle|hele) \w+|\b(?:hvad|hvem) (?:\w+ ){{0,3}}?{_LIVE} for\b|\b{_NEG}\b(?: \w+){{0,5}}? værd at {_LIVE}\b|\b(?:lyst til at|trang til at|tænkt på at|tænker på at|overvejer at|overvejet at) (?:stoppe|slutte|ende|afslutte) det hele\b|\bfærdig med (?:livet|at {_LIVE})\b|\b(?:{_WISH}) (?:\w+ )?{_TAKE} (?:\w+ )?(?:en masse|mange|en bunke|en håndfuld|rigtig mange) {_PILLS}",
+    "despair_and_means": rf"\b(?:noget|intet) imod (?:at|hvis|om) (?:\w+ ){{0,3}}?(?:{_DIE}|døde|dør)\b|\b(?:sluge|sluger|slugte|slugt|{_TAKE}) (?:dem|det|den) (?:alle|allesammen|alle sammen)\b|\b(?:sluge|sluger|slugte|slugt) (?:\w+ )?(?:alle|hele) \w+|\b(?:hvad|hvem) (?:\w+ ){{0,3}}?{_LIVE} for\b|\b{_NEG}\b(?: \w+){{0,5}}? værd at {_LIVE}\b|\b(?:lyst til at|trang til at|tænkt på at|tænker på at|overvejer at|overvejet at) (?:stoppe|slutte|ende|afslutte) det hele\b|\bfærdig med (?:livet|at {_LIVE})\b|\b(?:{_WISH}) (?:\w+ )?{_TAKE} (?:\w+ )?(?:en masse|mange|en bunke|en håndfuld|rigtig mange) {_PILLS}",
     "more_despair_and_means": rf"\b{_TAKE} sit liv\b|\b(?:fundet|købt|gemt|har) (?:\w+ )?reb\b|\breb (?:om|til) (?:halsen|loftet|bjælken)\b|\b\w+ mig selv ihjel\b|\b(?:orker|gider|magter|vil) (?:ikke|ik) (?:at )?vågne\b|\b(?:{_WISH}) (?:\w+ )?sove ind\b|\b(?:gid|håber|ønske|ønsker) (?:\w+ ){{0,3}}?(?:ville|vil|kunne|måtte) tage mig\b(?! (?:med|ind|op|alvorligt|imod|af)\b)|\b(?:livet|mit liv) er (?:\w+ )?(?:slut|forbi|ovre) for mig\b|\bmit liv er (?:slut|forbi|ovre)\b",
+    "training_phrasings": rf"\b(?:pointen|meningen|formålet|grunden) (?:med|til) at {_LIVE}\b|\b(?:hvorfor|ikke|orker|gider) (?:\w+ ){{0,4}}?blive ved med at {_LIVE}\b|\b(?:ingen|hvem) (?:\w+ )?(?:ville|vil) savne mig\b|\bhvor mange (?:\w+ )?{_PILLS} (?:\w+ ){{0,3}}?(?:skal til|for at {_DIE})\b|\b(?:{_WISH}) (?:\w+ )?gå ud i (?:vandet|havet|søen|fjorden)\b|\b(?:opgive|opgiver|opgivet|opgav) (?:at {_LIVE}|livet)\b|\btænk\w* (?:\w+ )?(?:på|om) at (?:\w+ )?{_DIE}\b(?! (?:{_WHERE_HOW})\b)|\b(?:slå|slået|slog|skære|skar|skåret|brænde|brændt|brændte|skade|skadet) (?:\w+ ){{0,5}}?med vilje\b|\bså det (?:hele )?(?:slutter|er slut|er forbi|stopper)\b|\b(?:bedre|hellere) (?:\w+ )?død\b|\bbruge (?:en |et )?(?:kniven|kniv|barberblad\w*|rebet|reb|pistol\w*|våben\w*) på mig selv\b|{_PILLS}\b(?: \w+){{0,6}}? {_TAKE} (?:det hele|dem alle|dem allesammen|hele bunken)\b(?! med ro)",
     "english": r"\b(?:kill|killing|hurt|hurting|harm|harming) my ?self\b|\b(?:want|wanna) (?:to )?die\b|\bend my life\b|\bdon t want to live\b",
 }
 _SUBJECT = {"kill_me": False, "take_my_life": False, "disappear": True}  # True: "jeg" needed
@@ -101,7 +102,9 @@ _AUX = frozenset(
 _IDIOMS = re.compile(
     r"\bdød(?:træt|syg|ssyg|kede|sens|irriter|frisk|lækker|sej|sjov|god|stille|bange|ked)\w*"
     rf"|\b(?:dø|dør|døde|døet|død) af (?:grin\w*|kedsomhed|sult|tørst|nysgerrighed|varme|kulde|skam|længsel|spænding|træthed|kræft\w*|cancer\w*|sygdommen|det|den)\b"
-    rf"|\b(?:bange|angst|angstfuld|frygter|frygt|nervøs|bekymret|rædselsslagen|skræmt|ræd)\b(?: {_GAP}){{0,5}}? (?:{_DIE}|dør|døden|døde|død)\b"
+    rf"|\b(?:bange|angst|angstfuld|frygter|frygt|nervøs|bekymret|rædselsslagen|skrækslagen|skræmt|ræd|rolig|afklaret|forberedt|forsonet)\b(?: {_GAP}){{0,5}}? (?:{_DIE}|dør|døden|døde|død)\b"
+    r"|\btanke\w* om at (?:skulle )?dø (?:skræmmer|gør mig|er (?:skræmmende|svær|uhyggelig|frygtelig))"
+    r"|\b(?:ikke|ingen|aldrig) (?:\w+ )?(?:klar|parat|lyst|trang) til at (?:\w+ )?dø\b"
     r"|\bkeder mig ihjel\b|\bskyde mig selv i foden\b|\bslå\w* mig selv (?:oven )?i hovedet\b"
 )
 # Red flags, looked for clause by clause; a negation up to 3 words before one cancels it.
