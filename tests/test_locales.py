@@ -3,7 +3,7 @@
 - every message in locales/messages.pot has a reviewed (non-empty, non-fuzzy) Danish text;
 - each Danish text has exactly the `{placeholders}` of its English message id;
 - locales/messages.pot is up to date with the source (scripts/update_locales.sh);
-- the Danish texts say "du", never the formal "De"/"Dem"/"Deres";
+- the Danish texts say "du", never the formal "De"/"Dem"/"Deres", and quote with „…“;
 - the commands the texts tell patients to write are ones the bot is trained on;
 - the Danish texts are easy to read: average LIX at most 35 (the table is printed; see it with
   `pytest tests/test_locales.py -s`).
@@ -36,6 +36,8 @@ MAX_AVERAGE_LIX = 35.0
 # The formal address; "de"/"dem"/"deres" in lower case mean "they/them/their" and are fine.
 FORMAL_PRONOUN = re.compile(r"\b(De|Dem|Deres)\b")
 QUOTED = re.compile(r"“([^”]*)”")
+# Danish texts quote with „…“ (low, then high); never the English “…” or straight "…".
+DANISH_QUOTED = re.compile(r"„([^„“]*)“")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
@@ -171,12 +173,25 @@ def test_commands_in_danish_texts_are_ones_the_bot_knows(
     for message, da in translated:
         english_quotes = QUOTED.findall(" ".join(texts(message.id)))
         for text in texts(da.string):
-            for quoted in QUOTED.findall(text):
+            for quoted in DANISH_QUOTED.findall(text):
                 if "{" in quoted or not english_quotes:
                     continue  # a quoted answer or name, not a command to write
                 if quoted.lower() not in known:
                     unknown.append(f"“{quoted}” in {text!r}")
     assert not unknown, "commands that no NLU example teaches the bot:\n" + "\n".join(unknown)
+
+
+def test_danish_texts_use_danish_quote_marks(
+    translated: list[tuple[Message, Message]],
+) -> None:
+    wrong = [
+        text
+        for _, da in translated
+        for text in texts(da.string)
+        if DANISH_QUOTED.sub("", text).count("“")
+        or re.search(r"[”\"«»„]", DANISH_QUOTED.sub("", text))
+    ]
+    assert not wrong, "quote with „…“ in Danish texts:\n" + "\n".join(wrong)
 
 
 def test_danish_texts_are_easy_to_read(translated: list[tuple[Message, Message]]) -> None:

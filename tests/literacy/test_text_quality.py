@@ -43,26 +43,16 @@ Every text of 5 words or more must have a LIX of at most 25 on its own.
 
 Spelling (hunspell)
 -------------------
-Every Danish string the bot shows is checked with `hunspell -d da_DK -l` (Debian's `hunspell`
-and `hunspell-da`, installed by scripts/install-system-deps.sh): all catalog msgstr and every
-Danish text of the questionnaire files (title, description, intro, scale explanation, purpose,
-stem, item texts and variants, help, why, example, labels, sections, option texts and help,
-score names and band labels), the exact wording of the validated instruments included. Not
-checked: option `synonyms` (colloquial input the bot understands, never shown) and the English
-provenance fields (source, licence, attribution, unverified, alert messages). Placeholders
-`{name}`, links, digits and punctuation are removed first. Words that are right but not in the
-dictionary are in tests/literacy/words.txt, one per line with the reason; every entry must be
-needed (hunspell flags it and a text uses it). Abbreviations such as "fx" are not allowed in
+See test_spelling.py (it checks the texts `spelling_texts` collects here, which the
+abbreviation test and test_wording.py use too). Abbreviations such as "fx" are not allowed in
 texts patients read: write the words out ("for eksempel").
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
@@ -71,16 +61,13 @@ from babel.messages.pofile import read_po
 
 from bot.literacy.readability import LONG_WORD_LETTERS, lix, words
 from bot.questionnaire.loader import load_directory
-from bot.questionnaire.model import AnswerOption, Item, Questionnaire
+from bot.questionnaire.model import Questionnaire
 from bot.settings import CrisisContacts
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONNAIRE_DIR = ROOT / "dialogues" / "questionnaires"
 CATALOG = ROOT / "locales" / "da" / "LC_MESSAGES" / "messages.po"
 CATALOG_NAME = "messages.po"
-WORD_LIST = Path(__file__).with_name("words.txt")
-INSTALL_SCRIPT = "scripts/install-system-deps.sh"
-HUNSPELL_DICTIONARY = Path("/usr/share/hunspell/da_DK")
 
 MAX_LIX = 25.0
 SHORT_TEXT_WORDS = 5
@@ -97,6 +84,8 @@ PLACEHOLDER_SAMPLES = {
     "emergency": _CRISIS.emergency,
     "helpline": _CRISIS.medical_helpline,
     "helpline_name": _CRISIS.medical_helpline_name,
+    "acute_number": _CRISIS.medical_helpline,
+    "acute_name": _CRISIS.medical_helpline_name,
     "livslinien": _CRISIS.livslinien,
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -275,6 +264,42 @@ def level_scores(texts: list[Text], level: str, source: str | None) -> list[floa
     return scores
 
 
+def spelling_texts(questionnaires: dict[str, Questionnaire]) -> list[Text]:
+    """Every Danish string the bot shows (validated wording included, synonyms not)."""
+    found = [Text(CATALOG_NAME, "all", "msgstr", t) for t in catalog_texts()]
+    for q in questionnaires.values():
+        name = f"{q.id}.yml"
+        found.append(Text(name, "all", "title", q.title))
+        found.append(Text(name, "all", "description", q.description))
+        found.append(Text(name, "all", "purpose", q.purpose))
+        if q.stem:
+            found.append(Text(name, "all", "stem", q.stem))
+        for level, value in q.intro.items():
+            found.append(Text(name, level, "intro", value))
+        for level, value in q.scale_explanation.items():
+            found.append(Text(name, level, "scale_explanation", value))
+        for item in q.items:
+            where = f"item {item.link_id}"
+            found.append(Text(name, "standard", f"{where} text", item.text))
+            for level, value in item.variants.items():
+                found.append(Text(name, level, f"{where} text", value))
+            for label in ("help", "why", "example", "min_label", "max_label", "section"):
+                value = getattr(item, label)
+                if value:
+                    found.append(Text(name, "all", f"{where} {label}", value))
+            for word, value in item.option_help.items():
+                found.append(Text(name, "all", f"{where} optionHelp", f"{word} {value}"))
+            for option in item.options:
+                for label in ("display", "short", "help"):  # not "synonyms": patients' input
+                    value = getattr(option, label)
+                    if value:
+                        found.append(Text(name, "all", f"{where} option {label}", value))
+        for rule in q.scoring:
+            found.append(Text(name, "all", f"score {rule.id}", rule.name))
+            found.extend(Text(name, "all", f"band {b.code}", b.label) for b in rule.bands)
+    return found
+
+
 @pytest.fixture(scope="module")
 def questionnaires() -> dict[str, Questionnaire]:
     return load_questionnaires()
@@ -366,142 +391,3 @@ def test_no_abbreviations_in_texts_patients_read(
 def test_short_text_rule(text: str, short: bool, long: list[str]) -> None:
     assert is_short(text) is short
     assert long_words(fill_placeholders(text)) == long
-
-
-# -- spelling ---------------------------------------------------------------------------------
-
-
-def spelling_texts(questionnaires: dict[str, Questionnaire]) -> list[Text]:
-    """Every Danish string the bot shows (validated wording included, synonyms not)."""
-    found = [Text(CATALOG_NAME, "all", "msgstr", t) for t in catalog_texts()]
-    for q in questionnaires.values():
-        name = f"{q.id}.yml"
-        found.append(Text(name, "all", "title", q.title))
-        found.append(Text(name, "all", "description", q.description))
-        found.append(Text(name, "all", "purpose", q.purpose))
-        if q.stem:
-            found.append(Text(name, "all", "stem", q.stem))
-        for level, value in q.intro.items():
-            found.append(Text(name, level, "intro", value))
-        for level, value in q.scale_explanation.items():
-            found.append(Text(name, level, "scale_explanation", value))
-        for item in q.items:
-            where = f"item {item.link_id}"
-            found.append(Text(name, "standard", f"{where} text", item.text))
-            for level, value in item.variants.items():
-                found.append(Text(name, level, f"{where} text", value))
-            for label in ("help", "why", "example", "min_label", "max_label", "section"):
-                value = getattr(item, label)
-                if value:
-                    found.append(Text(name, "all", f"{where} {label}", value))
-            for word, value in item.option_help.items():
-                found.append(Text(name, "all", f"{where} optionHelp", f"{word} {value}"))
-            for option in item.options:
-                for label in ("display", "short", "help"):  # not "synonyms": patients' input
-                    value = getattr(option, label)
-                    if value:
-                        found.append(Text(name, "all", f"{where} option {label}", value))
-        for rule in q.scoring:
-            found.append(Text(name, "all", f"score {rule.id}", rule.name))
-            found.extend(Text(name, "all", f"band {b.code}", b.label) for b in rule.bands)
-    return found
-
-
-def spelling_words(text: str) -> list[str]:
-    """The words hunspell should see: no placeholders, links, digits or punctuation."""
-    text = PLACEHOLDER.sub(" ", text)
-    text = URL.sub(" ", text)
-    text = DIGITS.sub(" ", text)
-    return [w.strip("-'’") for w in words(text) if w.strip("-'’")]
-
-
-def read_word_list() -> dict[str, str]:
-    """tests/literacy/words.txt: `word  # why it is right`; '#' lines are comments."""
-    entries: dict[str, str] = {}
-    for number, line in enumerate(WORD_LIST.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        word, _, reason = line.partition("#")
-        word = word.strip()
-        assert word and " " not in word, f"words.txt line {number}: one word per line"
-        assert reason.strip(), f"words.txt line {number}: say why {word!r} is right (# ...)"
-        assert word not in entries, f"words.txt line {number}: {word!r} twice"
-        entries[word] = reason.strip()
-    return entries
-
-
-def in_word_list(word: str, entries: dict[str, str]) -> bool:
-    """Exact, or with a capital first letter at the start of a sentence."""
-    return word in entries or (word[:1].lower() + word[1:]) in entries
-
-
-def hunspell_misspelled(candidates: set[str]) -> set[str]:
-    """The words `hunspell -d da_DK -l` does not know."""
-    binary = shutil.which("hunspell")
-    dictionary = HUNSPELL_DICTIONARY.with_suffix(".dic")
-    if binary is None or not dictionary.exists():
-        pytest.fail(
-            "the spell check needs Debian's hunspell and hunspell-da "
-            f"({'no hunspell binary' if binary is None else f'no {dictionary}'}): "
-            f"run `sudo {INSTALL_SCRIPT}` (or apt-get install hunspell hunspell-da)"
-        )
-    result = subprocess.run(
-        [binary, "-d", str(HUNSPELL_DICTIONARY), "-i", "utf-8", "-l"],
-        input="\n".join(sorted(candidates)) + "\n",
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, f"hunspell failed: {result.stderr}"
-    return {line.strip() for line in result.stdout.splitlines() if line.strip()}
-
-
-@pytest.fixture(scope="module")
-def misspelled(questionnaires: dict[str, Questionnaire]) -> dict[str, list[Text]]:
-    """Each word hunspell flags, with the texts that use it."""
-    uses: dict[str, list[Text]] = {}
-    for text in spelling_texts(questionnaires):
-        for word in spelling_words(text.text):
-            uses.setdefault(word, []).append(text)
-    flagged = hunspell_misspelled(set(uses))
-    return {word: uses[word] for word in sorted(flagged)}
-
-
-def test_danish_texts_are_spelled_correctly(misspelled: dict[str, list[Text]]) -> None:
-    entries = read_word_list()
-    print(f"\nhunspell flags {len(misspelled)} words:")
-    for word, uses in misspelled.items():
-        status = "words.txt" if in_word_list(word, entries) else "MISSPELLED"
-        print(f"  {word:<20} {status:<10} {uses[0].source} {uses[0].where}")
-    wrong = [
-        f"  {word!r} in {uses[0].source} {uses[0].where}: {uses[0].text!r}"
-        for word, uses in misspelled.items()
-        if not in_word_list(word, entries)
-    ]
-    assert not wrong, (
-        "hunspell (da_DK) does not know these words. Fix the spelling, or, for a correct term, "
-        "add it to tests/literacy/words.txt with the reason:\n" + "\n".join(wrong)
-    )
-
-
-def test_every_entry_of_the_word_list_is_needed(misspelled: dict[str, list[Text]]) -> None:
-    entries = read_word_list()
-    unused = [word for word in entries if not any(in_word_list(w, {word: ""}) for w in misspelled)]
-    assert not unused, (
-        "remove from tests/literacy/words.txt (hunspell knows them, or no text uses them): "
-        + ", ".join(unused)
-    )
-
-
-def test_text_fields_cover_the_model() -> None:
-    """A new text field in the model must be added to the checks above."""
-    assert {f.name for f in fields(Item)} == {
-        "link_id", "type", "text", "prefix", "required", "options", "min_value", "max_value",
-        "min_label", "max_label", "help", "why", "option_help", "variants", "example",
-        "enable_when", "enable_behavior", "section",
-    }  # fmt: skip
-    assert {f.name for f in fields(AnswerOption)} == {
-        "code", "display", "score", "short", "synonyms", "help",
-    }  # fmt: skip
