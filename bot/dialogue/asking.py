@@ -16,6 +16,11 @@ from bot.questionnaire.model import AnswerValue, Item, Questionnaire
 from bot.turn.messages import Button, Reply
 from bot.turn.payloads import answer_payload, intent_payload
 
+# Item wordings (Danish content) that already give an example, or already ask for the
+# patient's own words: the bot does not say it a second time.
+EXAMPLE_MARKERS = ("for eksempel", "f.eks.", "fx ")
+OWN_WORDS_MARKERS = ("egne ord",)
+
 
 def wording(questionnaire: Questionnaire, item: Item, level: str) -> str:
     """The exact item text shown (validated items are never reworded)."""
@@ -43,13 +48,10 @@ def presentation(
     questionnaire's intro, the scale, display items, an example), then the question."""
     rules = rules_for(level)
     replies: list[Reply] = []
-    if f"intro:{questionnaire.id}" not in shown:
-        replies.append(
-            Reply(
-                questionnaire.intro_for(level),
-                meta={"kind": "intro", "questionnaire": questionnaire.id},
-            )
-        )
+    intro = questionnaire.intro_for(level)
+    # An intro that is the instrument's stem is left out: the question shows the stem anyway.
+    if f"intro:{questionnaire.id}" not in shown and intro != questionnaire.stem_for(item):
+        replies.append(Reply(intro, meta={"kind": "intro", "questionnaire": questionnaire.id}))
     explanation = questionnaire.scale_explanation_for(level)
     if rules.explain_scale and explanation and f"scale:{questionnaire.id}" not in shown:
         replies.append(
@@ -60,7 +62,13 @@ def presentation(
             replies.append(
                 Reply(display.text_for(level), meta={"kind": "display", "item": display.link_id})
             )
-        if rules.show_examples and item.example and not questionnaire.validated:
+        shown_text = item_text_shown(questionnaire, item, level).lower()
+        if (
+            rules.show_examples
+            and item.example
+            and not questionnaire.validated
+            and not any(marker in shown_text for marker in EXAMPLE_MARKERS)
+        ):
             replies.append(Reply(item.example, meta={"kind": "example"}))
     if questionnaire.id == SCREENING_ID and "screening_skip" not in shown:
         replies.append(
@@ -99,7 +107,7 @@ def question_reply(
         ]
         if not all(end in text.lower() for end in ends):
             lines.append(f"{item.min_label} · {item.max_label}")
-    if item.type == "string":
+    if item.type == "string" and not any(marker in text.lower() for marker in OWN_WORDS_MARKERS):
         lines.append(ctx._("Write your answer in your own words."))
     return Reply(
         "\n".join(lines),

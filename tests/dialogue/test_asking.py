@@ -174,3 +174,37 @@ def test_presentation_of_the_first_question_and_at_guided_level(
 ) -> None:
     _first_question_has_intro_and_buttons(service, session_factory, questionnaires)
     _guided_level_keeps_the_exact_validated_wording(service, session_factory, texts)
+
+
+def test_the_stem_is_shown_once_in_the_first_turn(
+    service: Dialogue, session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+) -> None:
+    for questionnaire_id in ("phq9", "gad7"):
+        stem = questionnaires[questionnaire_id].stem
+        assert stem
+        cid = new_conversation(session_factory, questionnaire_id)
+        replies = present(service, session_factory, cid)
+        assert sum(reply.text.count(stem) for reply in replies) == 1, replies
+
+
+def test_no_example_or_own_words_said_twice(
+    service: Dialogue, session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire], texts: Texts,
+) -> None:
+    from bot.dialogue.asking import item_text_shown, presentation
+
+    needs = questionnaires["behovsvurdering"]
+    own_words = texts._("Write your answer in your own words.")
+    checked = 0
+    for item in needs.answerable_items:
+        replies = presentation(service.ctx, needs, item, {}, level="guided", shown=set(),
+                               read_aloud=False)
+        shown = item_text_shown(needs, item, "guided").lower()
+        if "for eksempel" in shown:
+            assert not [r for r in replies if (r.meta or {}).get("kind") == "example"], item
+            checked += 1
+        if item.type == "string" and "egne ord" in shown:
+            assert own_words not in replies[-1].text, item
+            checked += 1
+    assert checked >= 2
