@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations
 
 from bot import i18n as bot_i18n
+from bot.console import stored_texts
 
 DOMAIN = "console"
 LANGUAGES: tuple[str, ...] = ("da", "en")
@@ -56,6 +58,18 @@ class ConsoleTexts:
     def _(self, message: str, **params: Any) -> str:
         text = self._translations.gettext(message)
         return text.format(**params) if params else text
+
+    def alert(self, message: str) -> str:
+        """A stored alert message (English) in the console's language."""
+        return stored_texts.alert_text(self._translations.gettext, message)
+
+    def level_reason(self, reason: str) -> str:
+        """A stored level-change reason in the console's language."""
+        return stored_texts.level_reason(self._translations.gettext, reason)
+
+    def presentation(self, presentation: Mapping[str, Any] | None) -> str:
+        """An answer's presentation record in words."""
+        return stored_texts.presentation_text(self._translations.gettext, presentation)
 
     def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
         text = self._translations.ngettext(singular, plural, n)
@@ -88,22 +102,45 @@ class ConsoleTexts:
 # ------------------------------------------------------------------ extraction (dev tool)
 
 
-def extract(root: Path = CONSOLE_DIR) -> Any:
-    """A template catalog of every console message (Python ``_()`` and templates)."""
+def extract(root: Path = CONSOLE_DIR, questionnaires: Path | None = None) -> Any:
+    """A template catalog of every console message: Python ``_()``, ``N_()`` and
+    ``gettext()``, the templates, and the alert ``message`` of every questionnaire file (the
+    console shows stored alerts in its own language, ``stored_texts.py``)."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
     catalog = Catalog(project="bot-console", version="0.1.0", charset="utf-8")
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     options_map = {"templates/**.html": {"encoding": "utf-8", "silent": "false"}}
-    keywords = {"_": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
     project_root = root.parent.parent
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root), method_map, options_map, keywords=keywords, comment_tags=("TRANSLATORS:",)
     ):
         where = (root / filename).relative_to(project_root).as_posix()
         catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    directory = questionnaires or project_root / "dialogues" / "questionnaires"
+    for path, lineno, message in alert_messages(directory):
+        where = (
+            path.relative_to(project_root).as_posix()
+            if path.is_relative_to(project_root)
+            else path.name
+        )
+        catalog.add(message, None, [(where, lineno)], auto_comments=["alert message"])
     return catalog
+
+
+def alert_messages(directory: Path) -> list[tuple[Path, int, str]]:
+    """(file, line, message) of every alert rule in the questionnaire files of ``directory``."""
+    from bot.questionnaire.loader import load_questionnaire
+
+    found = []
+    for path in sorted(directory.glob("*.yml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for rule in load_questionnaire(path).alerts:
+            lineno = next((n for n, line in enumerate(lines, 1) if rule.message in line), 1)
+            found.append((path, lineno, rule.message))
+    return found
 
 
 def update(locales_dir: Path) -> int:

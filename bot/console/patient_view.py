@@ -39,7 +39,7 @@ class AnswerLine:
     interpretation: str | None
     literacy_level: str
     wording_shown: str
-    presentation: str
+    presentation: Mapping[str, Any]
     at: datetime
     superseded_at: datetime | None
     superseded_by_id: int | None
@@ -87,19 +87,10 @@ class PatientView:
     triage: str
 
 
-def _presentation(value: Mapping[str, Any] | None) -> str:
-    """The presentation record of an answer, short (the buttons are in the transcript)."""
-    if not value:
-        return ""
-    parts = []
-    for key in sorted(value):
-        if key == "buttons":
-            continue
-        item = value[key]
-        if isinstance(item, list | tuple):
-            item = ", ".join(str(v) for v in item)
-        parts.append(f"{key}: {item}")
-    return "; ".join(parts)
+def _presentation(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The presentation record of an answer (``ConsoleTexts.presentation`` puts it in words;
+    the buttons themselves are in the transcript)."""
+    return dict(value or {})
 
 
 def load(

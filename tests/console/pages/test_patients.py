@@ -59,7 +59,8 @@ def test_patient_page_shows_transcript_answers_and_scores(
     assert "Tak for i dag" in text  # the patient, typed
     assert "[Lidt af tiden]" in text and "trykkede på en knap" in text  # a button press
     assert "Niveau skiftet til: Enkelt sprog" in text  # the level change
-    assert "asked what something means" in text  # the clarification signal
+    assert "samtalen: spurgte, hvad noget betyder" in text  # the level change's reason
+    assert "spurgte, hvad noget betyder" in text  # the clarification signal
     with session_scope(session_factory) as session:
         first = session.scalars(
             select(Message).where(Message.conversation_id == cid).order_by(Message.id)
@@ -77,6 +78,10 @@ def test_patient_page_shows_transcript_answers_and_scores(
     assert "Erstattet" in text  # the superseded first answer to item 1
     assert 'class="superseded"' in page
     assert "Enkelt sprog" in text
+    # The presentation record in words, and the alerts in Danish.
+    assert "confirmed_back" not in text and "Niveau: Standard · Knapper vist" in text
+    assert "WHO-5 score 35 eller derunder: stor risiko for depression eller stress." in text
+    assert "high risk of depression" not in text
 
 
 def test_patient_text_is_escaped(
