@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.console.scores import ScoreSummary, summarise, triage_levels
+from bot.console.scores import ScoreSummary, incomplete, summarise, triage_levels
 from bot.console.timeline import Entry, timeline
 from bot.questionnaire.model import Questionnaire
-from bot.questionnaire.scoring import score, worst
+from bot.questionnaire.scoring import ScoreResult, score, worst
 from bot.storage.alerts import alerts_for
 from bot.storage.console_models import ConsoleUser, PatientProfile, Review, Team
 from bot.storage.models import Alert, Answer, Conversation, Invitation, Patient, Response
@@ -55,6 +55,7 @@ class ResponseView:
     status: str
     answers: list[AnswerLine] = field(default_factory=list)
     scores: list[ScoreSummary] = field(default_factory=list)
+    incomplete: list[ScoreResult] = field(default_factory=list)
 
 
 @dataclass
@@ -156,7 +157,10 @@ def _response_view(
     )
     current = [r for r in rows if r.superseded_at is None]
     if questionnaire is not None and current:
-        view.scores = summarise(questionnaire, score(questionnaire, answers_from_rows(current)))
+        results = score(questionnaire, answers_from_rows(current))
+        view.scores = summarise(questionnaire, results)
+        if response.status == "completed":
+            view.incomplete = incomplete(results)
     return view
 
 

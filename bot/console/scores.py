@@ -22,6 +22,9 @@ class ScoreSummary:
     band_label: str | None
     triage: str | None
     severity: float
+    missing: int = 0
+    """Items of the score not answered; with ``prorated`` the value is scaled up from the rest."""
+    prorated: bool = False
 
 
 def severity(rule: ScoringRule, value: float) -> float:
@@ -42,7 +45,7 @@ def severity(rule: ScoringRule, value: float) -> float:
 
 
 def summarise(questionnaire: Questionnaire, results: Iterable[ScoreResult]) -> list[ScoreSummary]:
-    """The scores that have a value."""
+    """The scores that have a value (pro-rated ones too: ``prorated``, ``missing``)."""
     out = []
     for result in results:
         if result.value is None:
@@ -58,9 +61,16 @@ def summarise(questionnaire: Questionnaire, results: Iterable[ScoreResult]) -> l
                 band_label=band.label if band else None,
                 triage=band.triage if band else None,
                 severity=severity(result.rule, result.value),
+                missing=result.missing,
+                prorated=result.prorated,
             )
         )
     return out
+
+
+def incomplete(results: Iterable[ScoreResult]) -> list[ScoreResult]:
+    """The scores that have no value because too many items were not answered."""
+    return [result for result in results if result.incomplete]
 
 
 def triage_levels(summaries: Iterable[ScoreSummary]) -> list[str]:

@@ -198,3 +198,24 @@ def test_who_has_seen_my_data_page(
     page = html.unescape(client.get(f"/console/patients/{pseudonym}/access-log").text)
     assert staff.nurse in page
     assert "Åbnede patientsiden (samtale og svar)" in page
+
+
+def test_an_incomplete_score_is_shown_as_not_computed(
+    client: TestClient,
+    staff: Staff,
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+) -> None:
+    cid = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])
+    with session_scope(session_factory) as session:
+        response = session.scalar(select(Response).where(Response.conversation_id == cid))
+        assert response is not None
+        row = session.scalar(
+            select(Answer).where(Answer.response_id == response.id, Answer.link_id == "who5-5")
+        )
+        assert row is not None
+        row.status, row.code, row.display, row.score = "skipped", None, None, None
+    _pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    login(client, staff.nurse)
+    text = html.unescape(client.get(f"/console/patients/{pseudonym}").text)
+    assert "Ikke beregnet: 1 af 5 spørgsmål ikke besvaret (muligt interval 48–68)" in text
