@@ -65,8 +65,10 @@ def read_rounds(path: Path) -> list[tuple[str, str, int]]:
     return [(t, i, r) for (t, i), r in zip(examples, rounds, strict=True)]
 
 
-def nlu_predictions(settings: Settings, model: Path, paths: list[Path]) -> dict[str, str]:
-    """The intent the model predicts for every example of ``paths`` (one `rasa test nlu`)."""
+def nlu_predictions(
+    settings: Settings, model: Path, paths: list[Path]
+) -> dict[str, tuple[str, float]]:
+    """(intent, confidence) the model predicts for every example of ``paths`` (one run)."""
     blocks: dict[str, list[str]] = {}
     for path in paths:
         for text, intent, _ in read_rounds(path):
@@ -92,22 +94,26 @@ def nlu_predictions(settings: Settings, model: Path, paths: list[Path]) -> dict[
         )  # fmt: skip
         if result.returncode != 0:
             raise RuntimeError("rasa test nlu failed:\n" + result.stderr[-3000:])
-        predictions: dict[str, str] = {}
+        predictions: dict[str, tuple[str, float]] = {}
         for name in ("intent_successes.json", "intent_errors.json"):
             file = out / name
             if file.exists():
                 for row in json.loads(file.read_text(encoding="utf-8")):
-                    predictions[row["text"]] = (row.get("intent_prediction") or {}).get("name")
+                    top = row.get("intent_prediction") or {}
+                    predictions[row["text"]] = (
+                        str(top.get("name")),
+                        float(top.get("confidence") or 0),
+                    )
     return predictions
 
 
-def flagged(text: str, predicted: str | None) -> dict[str, bool]:
-    nlu = predicted == "crisis"
+def flagged(text: str, predicted: tuple[str, float]) -> dict[str, bool]:
+    nlu = predicted[0] == "crisis"
     net = is_crisis(text)
     return {"nlu": nlu, "net": net, "both": nlu or net}
 
 
-def figures(predictions: dict[str, str]) -> dict[str, Any]:
+def figures(predictions: dict[str, tuple[str, float]]) -> dict[str, Any]:
     """Recall (crisis set) and false-alarm rate (ordinary set) per layer, overall and per round."""
     report: dict[str, Any] = {}
     for name, path, want in (
@@ -124,13 +130,18 @@ def figures(predictions: dict[str, str]) -> dict[str, Any]:
             hits = [f[layer] for _, _, f in flags]
             section[layer] = sum(hits) / len(hits)
             section["wrong"][layer] = [
-                {"text": t, "nlu": predictions[t]} for t, _, f in flags if f[layer] != want
+                {"text": t, "nlu": predictions[t][0], "confidence": round(predictions[t][1], 3)}
+                for t, _, f in flags
+                if f[layer] != want
             ]
         for rnd in sorted({r for _, r, _ in flags}):
             sub = [f for _, r, f in flags if r == rnd]
             section["rounds"][rnd] = {"examples": len(sub)} | {
                 layer: sum(f[layer] for f in sub) / len(sub) for layer in LAYERS
             }
+        section["crisis_confidences"] = sorted(
+            round(predictions[t][1], 3) for t, _, _ in rows if predictions[t][0] == "crisis"
+        )
         report[name] = section
     return report
 
@@ -154,7 +165,13 @@ def print_report(report: dict[str, Any]) -> None:
     for name, section in (("missed crisis", crisis), ("false alarm", ordinary)):
         for layer in LAYERS:
             for row in section["wrong"][layer]:
-                print(f"  {name} ({layer}): {row['text']!r} (NLU: {row['nlu']})")
+                print(
+                    f"  {name} ({layer}): {row['text']!r} "
+                    f"(NLU: {row['nlu']} {row['confidence']:.2f})"
+                )
+    print("\nconfidence of the NLU's crisis predictions:")
+    for name, section in (("crisis set", crisis), ("ordinary set", ordinary)):
+        print(f"  {name}: {section['crisis_confidences']}")
 
 
 def main() -> int:

@@ -33,13 +33,14 @@ _JEG = r"(?:\w+ ){0,4}?jeg (?:\w+ ){0,2}?"
 _WISH = (
     r"vil|ville|vill|gerne|bare|hellere|helst|lyst til at|lyst at|ønsker at|ønske at|ønskede at|"
     r"tænker på at|tænkt på at|tænkte på at|overvejer at|overvejet at|længes efter at|"
-    r"klar til at|parat til at|trang til at|lov til at|lov at|lad mig|lade mig|lige så godt"
+    r"klar til at|parat til at|trang til at|burde|lov til at|lov at|lad mig|lade mig|lige så godt"
 )
 _MEALS = (
     r"(?! (?:om (?:morgenen|aftenen|natten)|til (?:morgenmad|aftensmad)|med (?:mad|maden|vand)))"
 )
 _WHERE_HOW = (
-    r"af|hjemme|hjem|i mit|i eget|på hospice|på hospitalet|på sygehuset|uden smerter|med værdighed"
+    r"af|hjemme|hjem|i mit|i eget|på hospice|på hospitalet|på sygehuset|uden smerter|"
+    r"med (?:værdighed|mine|min|familien|ro)"
 )
 
 # Crisis expressions (regex over normalised, spelling-corrected text, idioms removed). Those in
@@ -47,7 +48,7 @@ _WHERE_HOW = (
 # crisis, "det slår mig ihjel at vente" and "kræften tager mit liv" are not.
 _CRISIS: dict[str, str] = {
     "suicide": r"\bselvmord\w*|\bselvmorder\w*|\bsuicid\w*|\bdødsønske\w*|\bdødstanke\w*",
-    "own_life": rf"\b{_TAKE} (?:\w+ )?(?:mit|mi|sit|dit) eget liv\b|\blivet af (?:mig selv|sig)\b",
+    "own_life": rf"\b{_TAKE} (?:\w+ )?(?:mit|mi|sit|dit|min) (?:eget|egen) liv\b|\blivet af (?:mig selv|sig)\b",
     "kill_self": r"\b(?:slå|slår|slog|dræbe|dræber|dræbte|myrde|ombringe|skyde|skyder|hænge|hænger|drukne|forgifte|gasse|kvæle|gøre det af med) mig selv\b",
     "not_live": rf"\b{_NEG} (?:{_GAP} ){{0,2}}?(?:at )?{_LIVE}\b(?! (?:uden|af|op|sundt|normalt|som|et normalt)\b)",
     "nothing_to_live_for": rf"\b(?:intet|ingenting|meningsløst|ingen mening) (?:\w+ ){{0,2}}?(?:at )?{_LIVE}\b",
@@ -55,10 +56,10 @@ _CRISIS: dict[str, str] = {
     "tired_of_life": rf"træt af (?:at {_LIVE}|livet)\b|\blivstræt\w*|\b(?:orker|gider|magter) (?:ikke|ik) (?:\w+ )?livet\b|\bop på livet\b|\bopgive\w* livet\b",
     "wish_to_die": rf"\b(?:{_WISH})(?: {_GAP}){{0,2}}? {_DIE}\b(?! (?:{_WHERE_HOW})\b)",
     "wish_dead": rf"\b(?:gid|ønske|ønsker|ønskede|hellere|helst|bedre|bare|gerne|vil|lige så godt)(?: {_GAP}){{0,3}}? (?:var|være|blev|mig) (?:død|dod)\b|\b(?:gid|ønske|ønsker|bedre|lettest|lettere|nemmest|nemmere) {_JEG}(?:døde|{_DIE})\b",
-    "better_without_me": rf"\bbedre (?:\w+ ){{0,3}}?uden mig\b|\b(?:bedre|bedst|lettere|nemmere|lettest|nemmest) (?:for \w+ )?(?:hvis|om|når|at) {_JEG}(?:var væk|er væk|forsvandt|ikke (?:\w+ )?(?:(?:var|er) (?:her|til|mere|længere|i live)|levede|lever|fandtes|eksisterede))\b",
+    "better_without_me": rf"\bbedre (?:\w+ ){{0,3}}?uden mig\b|\b(?:bedre|bedst|lettere|nemmere|lettest|nemmest) (?:stillet |af |for \w+ )?(?:hvis|om|når|at) {_JEG}(?:var væk|er væk|forsvandt|ikke (?:\w+ )?(?:(?:var|er) (?:her|til|mere|længere|i live)|levede|lever|fandtes|eksisterede))\b",
     "not_be_here": rf"\b{_NEG} (?:{_GAP} ){{0,2}}?(?:at )?være (?:her|mere her|længere her|i live)\b(?! (?:på|i) (?:hospitalet|sygehuset|afdelingen|stuen|hospice|venteværelset)\b)|\b{_NEG} (?:{_GAP} ){{0,3}}?(?:at )?være til(?: mere| længere| mer)?(?: |$)(?!(?:besvær|stede|nytte|rådighed|at|for|det)\b)|\b(?:ikke|holde op med at|stoppe med at) (?:\w+ ){{0,2}}?eksistere\b",
     "not_wake_up": r"\b(?:håber|gid|ønske|ønsker|ønskede|bare|vil|ville|lyst til at) (?:\w+ ){0,3}?(?:ikke|aldrig|ik) (?:\w+ )?(?:vågne|vågner|vågnede|var vågnet|var født|blev født)\b|\b(?:ikke|aldrig) (?:\w+ )?(?:vågne|vågner|vågnede) (?:op )?(?:igen|mere|nogensinde)\b",
-    "end_it": r"\bgøre (?:en )?ende på (?:det|alt|alting|mit liv|livet|mig|lidelserne)\b|\b(?:ende|ender|afslutte|afslutter|slutte) (?:det hele|mit liv|livet)\b",
+    "end_it": r"\bgøre (?:en )?ende på (?:det|alt|alting|mit liv|livet|mig|lidelserne)\b|\b(?:ende|ender|afslutte|afslutter|slutte|stoppe|stopper) (?:det hele|mit liv|livet)\b",
     "self_harm": r"\b(?:skade|skader|skadet|skadede|skæmme) (?:på )?mig selv\b|\bselvskad\w*|\bcutte\w*|\bcutting\b|\b(?:skære|skærer|skar|skåret|snitte|snitter|ridse|ridser|brænde|brænder) (?:\w+ )?i mig selv\b|\b(?:skære|skærer|skar|skåret) (?:mig )?i (?:\w+ )?(?:arm|arme|armen|armene|håndled\w*|pulsåre\w*|lår|lårene|ben|benene|hud|huden)\b|\bgø(?:re|r) mig selv (?:noget|fortræd|ondt|skade)\b|\b(?:slå|slår|slået|slog|brænde|brænder|brændt) mig selv\b",
     "means": (
         rf"\boverdos\w*|\b(?:samle|samler|samlet|samlede|hamstre\w*|spare|sparer|sparet|gemme|gemmer|gemt) (?:\w+ ){{0,3}}?{_PILLS} (?:\w+ )?(?:sammen|op)\b"
@@ -80,10 +81,11 @@ _CRISIS: dict[str, str] = {
     "thoughts_of_dying": rf"\btanke\w* om at (?:\w+ ){{0,2}}?{_DIE}\b(?! (?:{_WHERE_HOW})\b)|\b(?:beder til|håber på|håber|gid|ønsker|ønske) (?:at )?(?:jeg )?(?:{_GAP} )?(?:dør|døde)\b(?! af\b)|\b(?:gid|ønske|ønsker|ønskede) (?:at )?jeg (?:\w+ )?(?:ikke|aldrig) (?:\w+ )?(?:levede|lever|fandtes|eksisterede|var her|var til)\b|\bså (?:at )?jeg (?:kan )?(?:dør|dø)\b|\bfor at (?:kunne )?{_DIE}\b|\b(?:lige meget|ligemeget|ligegyldigt|ligeglad) (?:\w+ ){{0,3}}?(?:om|hvis) jeg (?:\w+ )?(?:lever|dør|er her|vågner)\b|\bikke vågne\w*(?: \w+){{0,3}}? (?:er det|så er det|det er) (?:fint|ok|okay|lige meget|ligemeget|godt)\b|\bden dag jeg ikke (?:kan|orker) mere\b|\b{_NEG} (?:er|var) her (?:mere|længere)\b",
     "for_ever": r"\b(?:stoppe|stopper|slutte|slutter|ende|ender|sove|sove ind|hvile|væk) for (?:altid|evigt)\b|\bvæk (?:\w+ ){0,4}?for (?:altid|evigt)\b",
     "harm_intent": rf"\b(?:{_WISH}) (?:\w+ )?(?:skære|snitte|ridse|brænde|skade|drukne|hænge|skyde|forgifte|gasse|kvæle) mig\b(?! (?:i|op|fast|ud|over|en|et|noget|ned)\b)|\b(?:ridse|ridser|ridset|ridsede|skære|skærer|skar|skåret|snittet|brændt|brændte) mig selv\b|\bgøre (?:\w+ ){{0,2}}?(?:mod|ved) mig selv\b",
-    "means_intent": rf"\b(?:{_WISH}) (?:\w+ )?(?:springe|hoppe|kaste mig)\b(?!(?: \w+){{0,3}} over\b| (?:det|dette|spørgsmålet|næste|frem|rundt|op|på|ind|af)\b)|\b(?:{_WISH}) (?:\w+ )?(?:køre|kører) (?:\w+ ){{0,2}}?(?:ind i|galt|ud foran|af vejen)\b|\b{_TAKE} (?:\w+ ){{0,2}}?(?:alle|hele|allesammen)(?: sammen)? (?:\w+ ){{0,2}}?på (?:en|én) ?gang\b{_MEALS}|\b(?:gemt|gemmer|gemme|samlet|samler|sparet|sparer) (?:\w+ ){{0,2}}?{_PILLS}(?: \w+){{0,4}}? til (?:den dag|en dag|når|hvis)\b",
+    "means_intent": rf"\b(?:{_WISH}) (?:\w+ )?(?:springe|hoppe|kaste mig)\b(?!(?: \w+){{0,3}} over\b| (?:det|dette|spørgsmålet|næste|frem|rundt|op|på|ind|af)\b)|\b(?:{_WISH}) (?:\w+ )?(?:køre|kører) (?:\w+ ){{0,2}}?(?:ind i|galt|ud foran|af vejen|ud i (?:havnen|vandet|havet|søen|fjorden)|over kanten)\b|\b{_TAKE} (?:\w+ ){{0,2}}?(?:alle|hele|allesammen)(?: sammen)? (?:\w+ ){{0,2}}?på (?:en|én) ?gang\b{_MEALS}|\b(?:gemt|gemmer|gemme|samlet|samler|sparet|sparer) (?:\w+ ){{0,2}}?{_PILLS}(?: \w+){{0,4}}? til (?:den dag|en dag|når|hvis)\b",
     "despair_and_means": rf"\b(?:noget|intet) imod (?:at|hvis|om) (?:\w+ ){{0,3}}?(?:{_DIE}|døde|dør)\b|\b(?:sluge|sluger|slugte|slugt|{_TAKE}) (?:dem|det|den) (?:alle|allesammen|alle sammen)\b|\b(?:sluge|sluger|slugte|slugt) (?:\w+ )?(?:alle|hele) \w+|\b(?:hvad|hvem) (?:\w+ ){{0,3}}?{_LIVE} for\b|\b{_NEG}\b(?: \w+){{0,5}}? værd at {_LIVE}\b|\b(?:lyst til at|trang til at|tænkt på at|tænker på at|overvejer at|overvejet at) (?:stoppe|slutte|ende|afslutte) det hele\b|\bfærdig med (?:livet|at {_LIVE})\b|\b(?:{_WISH}) (?:\w+ )?{_TAKE} (?:\w+ )?(?:en masse|mange|en bunke|en håndfuld|rigtig mange) {_PILLS}",
     "more_despair_and_means": rf"\b{_TAKE} sit liv\b|\b(?:fundet|købt|gemt|har) (?:\w+ )?reb\b|\breb (?:om|til) (?:halsen|loftet|bjælken)\b|\b\w+ mig selv ihjel\b|\b(?:orker|gider|magter|vil) (?:ikke|ik) (?:at )?vågne\b|\b(?:{_WISH}) (?:\w+ )?sove ind\b|\b(?:gid|håber|ønske|ønsker) (?:\w+ ){{0,3}}?(?:ville|vil|kunne|måtte) tage mig\b(?! (?:med|ind|op|alvorligt|imod|af)\b)|\b(?:livet|mit liv) er (?:\w+ )?(?:slut|forbi|ovre) for mig\b|\bmit liv er (?:slut|forbi|ovre)\b",
     "training_phrasings": rf"\b(?:pointen|meningen|formålet|grunden) (?:med|til) at {_LIVE}\b|\b(?:hvorfor|ikke|orker|gider) (?:\w+ ){{0,4}}?blive ved med at {_LIVE}\b|\b(?:ingen|hvem) (?:\w+ )?(?:ville|vil) savne mig\b|\bhvor mange (?:\w+ )?{_PILLS} (?:\w+ ){{0,3}}?(?:skal til|for at {_DIE})\b|\b(?:{_WISH}) (?:\w+ )?gå ud i (?:vandet|havet|søen|fjorden)\b|\b(?:opgive|opgiver|opgivet|opgav) (?:at {_LIVE}|livet)\b|\btænk\w* (?:\w+ )?(?:på|om) at (?:\w+ )?{_DIE}\b(?! (?:{_WHERE_HOW})\b)|\b(?:slå|slået|slog|skære|skar|skåret|brænde|brændt|brændte|skade|skadet) (?:\w+ ){{0,5}}?med vilje\b|\bså det (?:hele )?(?:slutter|er slut|er forbi|stopper)\b|\b(?:bedre|hellere) (?:\w+ )?død\b|\bbruge (?:en |et )?(?:kniven|kniv|barberblad\w*|rebet|reb|pistol\w*|våben\w*) på mig selv\b|{_PILLS}\b(?: \w+){{0,6}}? {_TAKE} (?:det hele|dem alle|dem allesammen|hele bunken)\b(?! med ro)",
+    "wishes_and_sleep": rf"\b(?:ønsker|ønske|ønskede|længes|lyst|trang|klar|parat)\b(?: {_GAP}){{0,2}}? (?:til |efter )?at (?:{_GAP} )?{_DIE}\b(?! (?:{_WHERE_HOW})\b)|\b(?:sove|søvn|sover|sove ind)\b(?: \w+){{0,3}}? (?:og )?(?:aldrig|ikke) (?:mere )?(?:vågne|vågner|vågnede)\b(?! (?:om|før|ved|af|tidligt|hele|i løbet)\b)",
     "english": r"\b(?:kill|killing|hurt|hurting|harm|harming) my ?self\b|\b(?:want|wanna) (?:to )?die\b|\bend my life\b|\bdon t want to live\b",
 }
 _SUBJECT = {"kill_me": False, "take_my_life": False, "disappear": True}  # True: "jeg" needed
@@ -94,6 +96,7 @@ _OTHER_SUBJECTS = frozenset(
         "arbejdet stressen kedsomheden varmen lægen lægerne håret"
     )
 )
+_CONJUNCTIONS = frozenset(_words("og men eller så"))  # "jeg er ... og burde bare forsvinde"
 _PREPOSITIONS = frozenset(_words("på om over med i til af for ved fra"))  # "tænkt på det"
 _AUX = frozenset(
     _words("vil ville skal skulle kan kunne burde bør må har havde er var kommer får fik")
@@ -105,6 +108,7 @@ _IDIOMS = re.compile(
     rf"|\b(?:bange|angst|angstfuld|frygter|frygt|nervøs|bekymret|rædselsslagen|skrækslagen|skræmt|ræd|rolig|afklaret|forberedt|forsonet)\b(?: {_GAP}){{0,5}}? (?:{_DIE}|dør|døden|døde|død)\b"
     r"|\btanke\w* om at (?:skulle )?dø (?:skræmmer|gør mig|er (?:skræmmende|svær|uhyggelig|frygtelig))"
     r"|\b(?:ikke|ingen|aldrig) (?:\w+ )?(?:klar|parat|lyst|trang) til at (?:\w+ )?dø\b"
+    r"|\b(?:mener (?:du|i) |menes (?:der )?|betyder (?:det )?)med (?:at |det )?(?:\w+ ){0,6}?(?:død|dø|skade (?:på )?sig selv)\b"
     r"|\bkeder mig ihjel\b|\bskyde mig selv i foden\b|\bslå\w* mig selv (?:oven )?i hovedet\b"
 )
 # Red flags, looked for clause by clause; a negation up to 3 words before one cancels it.
@@ -197,6 +201,8 @@ def _subject_is_me(words: list[str], strict: bool) -> bool:
                 return True
             if near & _OTHER_SUBJECTS:
                 return False
+            if i and words[i - 1] in _CONJUNCTIONS:
+                continue
             return not strict or i == 0
     return not strict
 
