@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from bot import speech
+from bot.settings import CrisisContacts, Settings
 from bot.storage.audit import audit
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
 from bot.storage.models import Message, utcnow
+from bot.storage.patient_profiles import site_of
 from bot.storage.patients import invitation_by_token
 from bot.storage.transcripts import transcript
 from bot.turn.handler import TurnHandler
@@ -37,6 +39,15 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _contacts(request: Request, patient_id: int | None) -> CrisisContacts:
+    """Whom the page names for urgent matters: the patient's site's numbers."""
+    settings: Settings = request.app.state.settings
+    if patient_id is None:
+        return settings.crisis
+    with session_scope(request.app.state.session_factory) as session:
+        return settings.contacts_for(site_of(session, patient_id))
+
+
 def _conversation_id(request: Request, token: str) -> tuple[str | None, int | None]:
     """The conversation a web chat link opens, or (None, None) for an unknown link and for an
     expired link that was never used (a link in use keeps working)."""
@@ -54,17 +65,17 @@ def _conversation_id(request: Request, token: str) -> tuple[str | None, int | No
 
 async def chat_page(request: Request) -> Response:
     token = request.path_params["token"]
-    conversation_id, _patient = await asyncio.to_thread(_conversation_id, request, token)
+    conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
+    contacts = await asyncio.to_thread(_contacts, request, patient_id)
     if conversation_id is None:
         page = _templates.get_template("not_found.html").render(
-            texts=request.app.state.texts,
-            emergency=request.app.state.settings.crisis.emergency,
+            texts=request.app.state.texts, contacts=contacts
         )
         return HTMLResponse(page, status_code=404)
     page = _templates.get_template("chat.html").render(
         texts=request.app.state.texts,
         api_url=f"/api/chat/{token}/messages",
-        emergency=request.app.state.settings.crisis.emergency,
+        contacts=contacts,
         max_chars=request.app.state.settings.max_message_chars,
     )
     return HTMLResponse(page)

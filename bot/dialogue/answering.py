@@ -200,7 +200,7 @@ def _not_understood(
     level_replies = signal(ctx, state, "dont_know" if dont_know else "not_understood")
     if dont_know:
         text = ctx._(
-            "That is all right. Choose the answer that fits best right now. "
+            "That is all right. Choose the answer that fits best. "
             "There are no right or wrong answers."
         )
     elif out_of_range and item.min_value is not None and item.max_value is not None:

@@ -33,7 +33,7 @@ def _explanation(
     for option in sorted(item.options, key=lambda o: len(o.display), reverse=True):
         explanation = option.help or item.option_help.get(option.display)
         if explanation and option.display.lower() in lowered:
-            return Reply(f"“{option.display}”: {explanation}", meta={"kind": "explanation"})
+            return Reply(f"„{option.display}“: {explanation}", meta={"kind": "explanation"})
     text = item.help or questionnaire.scale_explanation_for("plain")
     if not text:
         text = ctx._("Answer what fits you best. There are no right or wrong answers.")

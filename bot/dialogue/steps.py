@@ -72,8 +72,8 @@ def complete(ctx: DialogueContext, state: TurnState) -> Outcome:
             Reply(ctx._("Thank you! You have answered all the questions.")),
             Reply(
                 ctx._(
-                    "Your answers have been sent to your care team. They will contact you if "
-                    "there is a need. If you want to see your answers, write “show my answers”."
+                    "Your care team has your answers and will see them before your next "
+                    "appointment. If you want to see your answers, write “show my answers”."
                 ),
                 meta={"kind": "completed"},
             ),

@@ -190,8 +190,11 @@ def test_unknown_chat_link_is_a_404_page(client: TestClient) -> None:
 
 
 def test_both_pages_name_the_configured_emergency_number(client: TestClient) -> None:
+    crisis = client.app.state.settings.crisis  # type: ignore[attr-defined]
     expected = texts(client)._(
-        "Not an emergency service. If it is urgent, call {emergency}.", emergency=EMERGENCY
+        "Not an emergency service. If your life is in danger, call {emergency}. For other "
+        "urgent matters, call {acute_name} on {acute_number}.", emergency=EMERGENCY,
+        acute_name=crisis.medical_helpline_name, acute_number=crisis.medical_helpline,
     )
     assert "urgent" not in expected  # the Danish catalog has it
     for path in (f"/chat/{invite(client)}", "/chat/not-a-real-token"):

@@ -114,7 +114,7 @@ def _dont_know_twice_offers_to_skip_and_stores_nothing(
 
     first = say(service, session_factory, cid, "ved ikke", intent="dont_know")
     assert [r.text for r in first.replies] == [texts._(
-        "That is all right. Choose the answer that fits best right now. "
+        "That is all right. Choose the answer that fits best. "
         "There are no right or wrong answers.")]
     assert alerts(session_factory, cid) == []
     assert conversation_row(session_factory, cid).attempts == 1

@@ -123,7 +123,7 @@ def test_explain_and_change_level(
     reply = service.explain(Inbound(cid, "hvad betyder det", "explain")).replies[0]
     assert reply.text == questionnaires["who5"].item("who5-1").help
     option = service.explain(Inbound(cid, "hvad betyder lidt af tiden", "explain")).replies[0]
-    assert option.text.startswith("“Lidt af tiden”:")
+    assert option.text.startswith("„Lidt af tiden“:")
 
     cid = new_conversation(session_factory)
     service.change_level(Inbound(cid, "enklere", "simpler"))

@@ -47,6 +47,18 @@ NEEDS_MEANT: dict[str, Any] = {
     "bv-spoergsmaal-laege": True,
     "bv-spoergsmaal-tekst": "hvilke bivirkninger kan jeg få af den nye kur",
     "bv-tale-sygeplejerske": False,
+    # Behovsvurdering 0.2.0: help wanted after "En del"/"Meget", the bodily checklist, and more.
+    "bv-traethed-hjaelp": True,
+    **{f"bv-krop-{part}": False for part in (
+        "soevn", "appetit", "kvalme", "vejrtraekning", "toilet", "foleloeshed", "hukommelse",
+        "sex", "udseende", "bevaegelse")},
+    "bv-boern": False,
+    "bv-paaroerende-hjaelp": False,
+    "bv-paaroerende-belastning": True,
+    "bv-oekonomi-hjaelp": True,
+    "bv-rehabilitering": True,
+    "bv-information": "Det vigtigste",
+    "bv-beslutning": "Sammen med lægen",
 }
 # How the misspelling typist writes each meant answer.
 MISSPELT: dict[str, str] = {
@@ -143,14 +155,15 @@ def complete(
         if "Passer det?" in text:
             confirmations += 1
             item = item_shown_before_confirmation(patient, questionnaire)
-            shown = text.split("“", 1)[1].split("”", 1)[0] if "“" in text else ""
+            # The bot says back what it understood inside Danish quote marks: „…“.
+            shown = text.split("„", 1)[1].split("“", 1)[0] if "„" in text else ""
             patient.say(
                 "ja"
                 if shown.lower() == expected_display(item, meant[item.link_id]).lower()
                 else "nej"
             )
             continue
-        if "Hvilke af disse" in text or "Hvilken af disse" in text:
+        if "af disse" in text and "mente du" in text:  # "Hvilket af disse svar mente du?"
             item = item_shown_before_confirmation(patient, questionnaire)
             patient.press(meant[item.link_id])
             continue
