@@ -295,3 +295,25 @@ def test_nothing_is_compiled_at_import() -> None:
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "0"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ikke " * 400,
+        "jeg vil bare " * 150,
+        "a" * 2000,
+        " ".join(["jeg har ondt og vil ikke være her på hospitalet mere med de piller"] * 30),
+    ],
+)
+def test_a_long_message_is_checked_quickly(text: str) -> None:
+    """The longest message the app accepts (BOT_MAX_MESSAGE_CHARS, 2000) never makes the
+    expressions backtrack for long."""
+    import time
+
+    is_crisis("varm op")
+    start = time.perf_counter()
+    is_crisis(text[:2000])
+    red_flag(text[:2000])
+    is_medical_question(text[:2000])
+    assert time.perf_counter() - start < 0.5
