@@ -41,6 +41,8 @@ def telegram_link(
     factory: sessionmaker[Session],
     patient_id: int,
     questionnaire_id: str,
+    *,
+    username: str | None = None,
 ) -> str | None:
     """A Telegram invitation link, or None when Telegram is not configured or the Bot API
     failed (the web link is enough then). Called from a handler's worker thread: the Bot API
@@ -49,7 +51,7 @@ def telegram_link(
     async def ask() -> str | None:
         with anyio.fail_after(TELEGRAM_TIMEOUT_SECONDS):
             return await telegram.telegram_invite_link(
-                settings, factory, patient_id, questionnaire_id
+                settings, factory, patient_id, questionnaire_id, username=username
             )
 
     try:

@@ -17,7 +17,6 @@ from telegram.ext import AIORateLimiter, Application
 from bot.channels.telegram.chats import ChatRecords
 from bot.channels.telegram.config import config_problem, file_base_url
 from bot.channels.telegram.handlers import UpdateHandlers, wire
-from bot.channels.telegram.invites import remember_bot_username
 from bot.channels.telegram.turns import Turns
 from bot.channels.telegram.updates import ChatContext, OneUpdatePerChat, context_types
 from bot.i18n import Texts
@@ -42,6 +41,7 @@ class TelegramChannel:
         texts: Texts,
     ) -> None:
         self.settings = settings
+        self.username: str | None = None  # the bot's @username, known once connected
         self.session_factory = session_factory
         self.chat = chat
         self.texts = texts
@@ -125,7 +125,8 @@ class TelegramChannel:
     async def _launch(self, application: TgApp) -> None:
         await application.initialize()  # getMe
         bot = application.bot
-        remember_bot_username(self.settings, str(bot.username))
+        # Invitation links made while the channel runs need no getMe of their own.
+        self.username = str(bot.username)
         _ = self.texts._
         await bot.set_my_commands(
             [

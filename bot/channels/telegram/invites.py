@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -31,47 +30,33 @@ from bot.storage.telegram_chats import (
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-# The bot's @username per (Bot API, token hash): invitation links are made by the console and
-# the CLI, which hold no channel, and should not need the Bot API once the bot is known.
-_usernames: dict[tuple[str, str], str] = {}
-
 
 class InviteError(Exception):
     """An invitation link cannot be made (Telegram not configured, not reachable, ...)."""
 
 
-def _bot_key(settings: Settings) -> tuple[str, str]:
-    token = hashlib.sha256(settings.telegram_bot_token.encode()).hexdigest()
-    return settings.telegram_api_base_url, token
-
-
-def remember_bot_username(settings: Settings, username: str) -> None:
-    """The running channel's getMe answer, so that links need no call of their own."""
-    _usernames[_bot_key(settings)] = username
-
-
-async def bot_username(settings: Settings) -> str:
-    """The bot's @username (getMe through the configured Bot API), cached per bot."""
-    key = _bot_key(settings)
-    if key not in _usernames:
-        bot = Bot(
-            settings.telegram_bot_token,
-            base_url=settings.telegram_api_base_url,
-            base_file_url=file_base_url(settings.telegram_api_base_url),
-        )
-        try:
-            async with bot:
-                _usernames[key] = str(bot.username)
-        except InvalidToken as error:
-            raise InviteError(
-                "Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)"
-            ) from error
-        except TelegramError as error:
-            raise InviteError(
-                f"the Telegram Bot API at {settings.telegram_api_base_url} is not reachable "
-                f"({error.__class__.__name__})"
-            ) from error
-    return _usernames[key]
+async def bot_username(settings: Settings, known: str | None = None) -> str:
+    """The bot's @username: the running channel's (`known`, from its getMe at start-up), else
+    asked of the configured Bot API (the CLI holds no channel)."""
+    if known:
+        return known
+    bot = Bot(
+        settings.telegram_bot_token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=file_base_url(settings.telegram_api_base_url),
+    )
+    try:
+        async with bot:
+            return str(bot.username)
+    except InvalidToken as error:
+        raise InviteError(
+            "Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)"
+        ) from error
+    except TelegramError as error:
+        raise InviteError(
+            f"the Telegram Bot API at {settings.telegram_api_base_url} is not reachable "
+            f"({error.__class__.__name__})"
+        ) from error
 
 
 def _new_invitation(
@@ -97,6 +82,8 @@ async def telegram_invite_link(
     session_factory: sessionmaker[Session],
     patient_id: int,
     questionnaire_id: str,
+    *,
+    username: str | None = None,
 ) -> str | None:
     """A new single-use deep link `https://t.me/<bot>?start=<code>` for an existing patient.
 
@@ -105,7 +92,7 @@ async def telegram_invite_link(
     """
     if not settings.telegram_bot_token:
         return None
-    username = await bot_username(settings)
+    username = await bot_username(settings, username)
     code = await asyncio.to_thread(
         _new_invitation, settings, session_factory, patient_id, questionnaire_id
     )
@@ -126,14 +113,16 @@ async def new_patient_invite(
     if questionnaire_id not in questionnaire_ids:
         known = ", ".join(sorted(questionnaire_ids))
         raise InviteError(f"unknown questionnaire '{questionnaire_id}' (known: {known})")
-    await bot_username(settings)  # before anything is stored
+    username = await bot_username(settings)  # before anything is stored
 
     def create() -> int:
         with session_scope(session_factory) as session:
             return create_patient(session, label=label).id
 
     patient_id = await asyncio.to_thread(create)
-    link = await telegram_invite_link(settings, session_factory, patient_id, questionnaire_id)
+    link = await telegram_invite_link(
+        settings, session_factory, patient_id, questionnaire_id, username=username
+    )
     assert link is not None
     return link
 

@@ -132,8 +132,13 @@ def _invitation_page(
     request: Request, pseudonym: str, patient_id: int, questionnaire: Questionnaire, link: str
 ) -> Response:
     _ = texts(request)._
+    channel = request.app.state.telegram  # None when Telegram is not configured
     telegram = telegram_link(
-        settings(request), request.app.state.session_factory, patient_id, questionnaire.id
+        settings(request),
+        request.app.state.session_factory,
+        patient_id,
+        questionnaire.id,
+        username=channel.username if channel is not None else None,
     )
     return render(
         request,

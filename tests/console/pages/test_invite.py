@@ -59,7 +59,9 @@ def test_telegram_link_is_shown_when_the_channel_gives_one(
 
     calls = []
 
-    async def fake_link(settings: object, factory: object, patient_id: int, qid: str) -> str:
+    async def fake_link(
+        settings: object, factory: object, patient_id: int, qid: str, **_: object
+    ) -> str:
         calls.append((patient_id, qid))
         return "https://t.me/test_bot?start=abc123"
 
@@ -77,7 +79,7 @@ def test_telegram_failure_shows_only_the_web_link(
 ) -> None:
     from bot.channels import telegram
 
-    async def broken(*args: object) -> str:
+    async def broken(*args: object, **_: object) -> str:
         raise RuntimeError("Bot API unreachable")
 
     monkeypatch.setattr(telegram, "telegram_invite_link", broken)
