@@ -31,7 +31,7 @@ INTERRUPTION_CONFIDENCE = 0.85
 WEAK_INTERRUPTION_CONFIDENCE = 0.5
 
 
-def is_answer(state: TurnState, inbound: Inbound) -> bool:
+def is_answer(state: TurnState, inbound: Inbound, *, medical_question: bool = False) -> bool:
     """Whether a message the engine took for an interruption answers the current item after
     all. A free-text item takes anything but a short, confident interruption ("Hvilke
     bivirkninger kan jeg få?" answers "Skriv dine spørgsmål til lægen"); other items take what
@@ -44,7 +44,8 @@ def is_answer(state: TurnState, inbound: Inbound) -> bool:
         return False
     confident = inbound.confidence >= INTERRUPTION_CONFIDENCE
     if current.type == "string":
-        return not (confident and len(inbound.text.split()) <= 5)
+        # A free-text item may ask for exactly that ("Skriv dine spørgsmål til lægen").
+        return medical_question or not (confident and len(inbound.text.split()) <= 5)
     reading = interpret(current, inbound.text)
     # "hvad betyder lidt af tiden" contains an option but asks about it.
     whole_answer = reading.status == "match" and reading.reason != "contains"

@@ -141,7 +141,8 @@ class Dialogue:
         answered: list[bool] = []
 
         def run(state: TurnState) -> Outcome:
-            if name not in NEVER_ANSWERS and is_answer(state, inbound):
+            medical = _medical_or(name, inbound) == "medical_question"
+            if name not in NEVER_ANSWERS and is_answer(state, inbound, medical_question=medical):
                 answered.append(True)
                 return self._apply(RULES["answer"], state, replace(inbound, intent="inform"))
             return self._apply(RULES[_medical_or(name, inbound)], state, inbound)

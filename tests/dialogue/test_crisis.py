@@ -201,3 +201,25 @@ def test_phq9_item9_left_unanswered_raises_an_urgent_alert_without_the_crisis_te
     outcome = say(service, session_factory, cid, text, intent=intent)
     assert "crisis" not in _kinds(outcome.replies)
     assert _urgent(session_factory, cid) == ["phq9-item9-unanswered"]
+
+
+def test_a_medical_question_answers_a_free_text_item_that_asks_for_it(
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+) -> None:
+    free_text = next(
+        i for i in questionnaires["behovsvurdering"].answerable_items if i.type == "string"
+    )
+    cid = new_conversation(session_factory, "behovsvurdering")
+    with session_scope(session_factory) as session:
+        conversation = get_conversation(session, cid)
+        assert conversation is not None
+        conversation.reopened_link_id = free_text.link_id
+    present(service, session_factory, cid)
+    store_inbound_text = "skal jeg tage flere piller?"
+    result = service.interrupt(
+        "medical_question", Inbound(cid, store_inbound_text, "medical_question", confidence=0.99)
+    )
+    assert result.answered
+    assert [a.link_id for a in answers(session_factory, cid)] == [free_text.link_id]
