@@ -101,11 +101,20 @@ class Dialogue:
         questionnaires: Mapping[str, Questionnaire],
         texts: Texts,
     ) -> None:
-        self.settings = settings
-        self.texts = texts
-        self.questionnaires = questionnaires
         self.session_factory = session_factory
         self.ctx = DialogueContext(settings, texts, questionnaires)
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    @property
+    def texts(self) -> Texts:
+        return self.ctx.texts
+
+    @property
+    def questionnaires(self) -> Mapping[str, Questionnaire]:
+        return self.ctx.questionnaires
 
     def _turn(self, inbound: Inbound, run: Callable[[TurnState], Outcome]) -> Outcome:
         """One unit of work: load the state once, check the typed text for danger whatever
@@ -139,13 +148,14 @@ class Dialogue:
         """An interruption the engine picked; the message may still answer the current item
         ("slet ik" taken for a question), which is decided here, once, in the same turn."""
         answered: list[bool] = []
+        step = _medical_or(name, inbound)
 
         def run(state: TurnState) -> Outcome:
-            medical = _medical_or(name, inbound) == "medical_question"
+            medical = step == "medical_question"
             if name not in NEVER_ANSWERS and is_answer(state, inbound, medical_question=medical):
                 answered.append(True)
                 return self._apply(RULES["answer"], state, replace(inbound, intent="inform"))
-            return self._apply(RULES[_medical_or(name, inbound)], state, inbound)
+            return self._apply(RULES[step], state, inbound)
 
         outcome = self._turn(inbound, run)
         return Interrupted(outcome, answered=bool(answered))

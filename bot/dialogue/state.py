@@ -37,6 +37,7 @@ class TurnState:
     answers: dict[str, AnswerValue]
     current: Item | None  # the item to ask or being answered; None when all are answered
     _last_inbound: Message | None = field(default=None, repr=False)
+    _contacts: CrisisContacts | None = field(default=None, repr=False)
 
     @property
     def patient(self) -> Patient:
@@ -85,8 +86,10 @@ class TurnState:
         return self._last_inbound.id if self._last_inbound is not None else None
 
     def contacts(self, ctx: DialogueContext) -> CrisisContacts:
-        """Whom this patient calls: their site's crisis contacts (read when needed)."""
-        return ctx.settings.contacts_for(site_of(self.session, self.patient.id))
+        """Whom this patient calls: their site's crisis contacts (read once, when needed)."""
+        if self._contacts is None:
+            self._contacts = ctx.settings.contacts_for(site_of(self.session, self.patient.id))
+        return self._contacts
 
     def open_response(self) -> Response:
         """The active questionnaire's response, created on first use."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from dataclasses import replace
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -122,7 +123,7 @@ class TurnHandler:
                     link_id=reply.link_id,
                     meta=meta or None,
                 )
-                stored.append(Reply(reply.text, reply.buttons, reply.link_id, meta, row.id))
+                stored.append(replace(reply, meta=meta, message_id=row.id))
         return stored
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue.service import Dialogue
 from bot.i18n import Texts
-from bot.questionnaire.model import Questionnaire
+from bot.questionnaire.model import Item, Questionnaire
 from bot.settings import CrisisContacts, Settings
 from bot.storage.console_models import PatientProfile
 from bot.storage.conversations import get_conversation
@@ -49,6 +49,21 @@ def _assert_crisis_turn(texts: Texts, replies: list, *, acute: str = "1813") -> 
 
 def _urgent(session_factory: sessionmaker[Session], cid: str) -> list[str]:
     return [a.rule_id for a in alerts(session_factory, cid) if a.urgent and a.level == "red"]
+
+
+def _at_free_text_item(
+    session_factory: sessionmaker[Session], questionnaires: dict[str, Questionnaire]
+) -> tuple[str, Item]:
+    """A needs-assessment conversation whose current item is a free-text one."""
+    free_text = next(
+        i for i in questionnaires["behovsvurdering"].answerable_items if i.type == "string"
+    )
+    cid = new_conversation(session_factory, "behovsvurdering")
+    with session_scope(session_factory) as session:
+        conversation = get_conversation(session, cid)
+        assert conversation is not None
+        conversation.reopened_link_id = free_text.link_id
+    return cid, free_text
 
 
 def test_before_consent_an_alert_and_nothing_else_is_stored(
@@ -114,14 +129,7 @@ def test_a_free_text_item_is_not_answered_with_a_crisis(
     questionnaires: dict[str, Questionnaire],
     texts: Texts,
 ) -> None:
-    free_text = next(
-        i for i in questionnaires["behovsvurdering"].answerable_items if i.type == "string"
-    )
-    cid = new_conversation(session_factory, "behovsvurdering")
-    with session_scope(session_factory) as session:
-        conversation = get_conversation(session, cid)
-        assert conversation is not None
-        conversation.reopened_link_id = free_text.link_id
+    cid, free_text = _at_free_text_item(session_factory, questionnaires)
     assert question(present(service, session_factory, cid)).link_id == free_text.link_id
     outcome = say(service, session_factory, cid, "jeg vil bare dø")
     _assert_crisis_turn(texts, outcome.replies)
@@ -163,14 +171,7 @@ def test_a_red_flag_gets_the_department_and_an_alert_and_the_answer_is_kept(
     service = Dialogue(
         settings.with_overrides(crisis=contacts), session_factory, questionnaires, texts
     )
-    free_text = next(
-        i for i in questionnaires["behovsvurdering"].answerable_items if i.type == "string"
-    )
-    cid = new_conversation(session_factory, "behovsvurdering")
-    with session_scope(session_factory) as session:
-        conversation = get_conversation(session, cid)
-        assert conversation is not None
-        conversation.reopened_link_id = free_text.link_id
+    cid, free_text = _at_free_text_item(session_factory, questionnaires)
     present(service, session_factory, cid)
     outcome = say(service, session_factory, cid, "jeg har haft feber over 38 i nat")
     assert _kinds(outcome.replies)[0] == "red_flag"
@@ -208,14 +209,7 @@ def test_a_medical_question_answers_a_free_text_item_that_asks_for_it(
     session_factory: sessionmaker[Session],
     questionnaires: dict[str, Questionnaire],
 ) -> None:
-    free_text = next(
-        i for i in questionnaires["behovsvurdering"].answerable_items if i.type == "string"
-    )
-    cid = new_conversation(session_factory, "behovsvurdering")
-    with session_scope(session_factory) as session:
-        conversation = get_conversation(session, cid)
-        assert conversation is not None
-        conversation.reopened_link_id = free_text.link_id
+    cid, free_text = _at_free_text_item(session_factory, questionnaires)
     present(service, session_factory, cid)
     store_inbound_text = "skal jeg tage flere piller?"
     result = service.interrupt(
