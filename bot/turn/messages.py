@@ -54,3 +54,6 @@ class Inbound:
     payload: str | None = None
     # The channel's own id of the message (Telegram's update id), to drop redeliveries.
     external_id: str | None = None
+    # The item the patient was looking at when they typed `text` (the web page sends it), so
+    # typed text is never scored against an item they did not see last.
+    link_id: str | None = None
