@@ -2,11 +2,11 @@
 
 The cookie is signed with itsdangerous (not encrypted: it holds only a random nonce, the user
 id, a session epoch, the language and the log-in time), HttpOnly, SameSite=Strict, path
-/console, Secure when the public URL is https (a Secure cookie is not sent over plain http, so
-on http://127.0.0.1 it is off). It is re-issued with every response and expires after
-``console_idle_minutes`` without a request, and ``console_session_hours`` after log-in at the
-latest. The user's epoch is bumped at log-out, password change and deactivation, which voids
-every cookie issued before.
+/console, Secure whenever the public URL is https (a Secure cookie is not sent over plain
+http, so on http://127.0.0.1 it is off unless BOT_COOKIE_SECURE asks for it). It is
+re-issued with every response and expires after ``console_idle_minutes`` without a request,
+and ``console_session_hours`` after log-in at the latest. The user's epoch is bumped at
+log-out, password change and deactivation, which voids every cookie issued before.
 
 A CSRF token is HMAC(secret, session nonce); a visitor who is not logged in still has a
 session (and a nonce), so the log-in form is protected too.
@@ -68,6 +68,13 @@ class SessionData:
         return replace(self, lang=lang)
 
 
+def cookie_secure(settings: Settings) -> bool:
+    """Whether the cookie is sent over https only: always when the public URL is https
+    (BOT_COOKIE_SECURE cannot turn it off there: the cookie lets its holder read patients'
+    data), and when BOT_COOKIE_SECURE asks for it."""
+    return settings.public_url.lower().startswith("https://") or settings.console_cookie_secure
+
+
 class SessionCodec:
     """Reads and writes the session cookie and makes and checks its CSRF tokens."""
 
@@ -115,7 +122,7 @@ class SessionCodec:
         morsel = cookie[COOKIE_NAME]
         morsel["max-age"] = self.idle_seconds
         morsel["path"] = COOKIE_PATH
-        if self.settings.console_cookie_secure:
+        if cookie_secure(self.settings):
             morsel["secure"] = True
         morsel["httponly"] = True
         morsel["samesite"] = "strict"

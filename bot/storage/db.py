@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import (
     console_models,  # noqa: F401  (registers the console's tables)
+    course_models,  # noqa: F401  (registers the course's tables)
     telegram_models,  # noqa: F401  (registers the Telegram table)
 )
 
@@ -53,7 +54,9 @@ def make_engine(database_url: str) -> Engine:
     url = database_url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: an error's text reaches logs and tracebacks, and a bound value may be
+    # what a patient wrote (or a token).
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage import db
@@ -57,3 +59,13 @@ def test_migrate_twice_is_a_no_op_and_schema_matches_models(
         )
     assert diff == []
     assert ping(db_engine)
+
+
+def test_a_failing_statement_does_not_quote_its_parameters(db_engine: Engine) -> None:
+    # An error's text reaches logs and tracebacks; a bound value may be what a patient wrote.
+    secret = "Jeg har ondt om natten 4711"
+    query = text("SELECT no_such_column FROM patients WHERE pseudonym = :p")
+    with db_engine.connect() as connection, pytest.raises(DBAPIError) as raised:
+        connection.execute(query, {"p": secret})
+    assert secret not in str(raised.value)
+    assert "4711" not in repr(raised.value)
