@@ -23,6 +23,7 @@ from bot.dialogue.service import Dialogue
 from bot.engine import EngineClient, EngineProcess, ensure_model
 from bot.i18n import Texts
 from bot.internal import with_secrets
+from bot.log_ids import quiet_url_loggers
 from bot.questionnaire.loader import load_directory
 from bot.security_headers import SecurityHeaders
 from bot.settings import Settings, get_settings
@@ -77,6 +78,9 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Here, not earlier: the server has configured its loggers by now (uvicorn's access
+        # log prints each path, and a chat link's path is its token).
+        quiet_url_loggers()
         state = app.state
         state.settings = settings
         database = await asyncio.to_thread(db.open, settings)

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.cli import create_web_invite
@@ -57,7 +58,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestCl
         yield client_and_token
 
 
-def _patient_requests(client: TestClient, token: str) -> dict[str, object]:
+def _patient_requests(client: TestClient, token: str) -> dict[str, httpx.Response]:
     return {
         "page": client.get(f"/chat/{token}"),
         "unknown page": client.get("/chat/no-such-link-0000000000000000"),
@@ -72,7 +73,7 @@ def _patient_requests(client: TestClient, token: str) -> dict[str, object]:
 def test_no_patient_response_may_be_cached(app: tuple[TestClient, str]) -> None:
     client, token = app
     for name, response in _patient_requests(client, token).items():
-        assert response.headers.get("cache-control") == "no-store", name  # type: ignore[attr-defined]
+        assert response.headers.get("cache-control") == "no-store", name
     # The page's own script and style are the same for everyone and may be cached.
     assert client.get("/static/chat.js").headers.get("cache-control") != "no-store"
 
@@ -83,7 +84,7 @@ def test_hsts_and_permissions_policy_only_over_https(tmp_path: Path) -> None:
             responses = [*_patient_requests(client, token).values(), client.get("/healthz"),
                          client.get("/console/login"), client.get("/no-such-path")]  # fmt: skip
         for response in responses:
-            headers = response.headers  # type: ignore[attr-defined]
+            headers = response.headers
             assert "frame-ancestors 'none'" in headers["content-security-policy"]
             if public_url == HTTPS:
                 assert headers["strict-transport-security"] == "max-age=31536000"

@@ -20,6 +20,7 @@ from bot.channels.telegram.handlers import UpdateHandlers, wire
 from bot.channels.telegram.turns import Turns
 from bot.channels.telegram.updates import ChatContext, OneUpdatePerChat, context_types
 from bot.i18n import Texts
+from bot.log_ids import log_key, short_id
 from bot.settings import Settings
 from bot.turn.handler import TurnHandler
 
@@ -182,7 +183,10 @@ class TelegramChannel:
         error = context.error
         # The frames, not the message: an error's message may quote what the patient wrote.
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-        log.error("Telegram update failed: %s\n%s", error.__class__.__name__, frames)
+        # A keyed hash of the chat tells repeated failures of one chat apart from many chats'.
+        chat = update.effective_chat if isinstance(update, Update) else None
+        where = short_id(chat.id, log_key(self.settings)) if chat is not None else "-"
+        log.error("Telegram update failed (chat %s): %s\n%s", where, type(error).__name__, frames)
 
 
 def _rate_limiter() -> AIORateLimiter | None:

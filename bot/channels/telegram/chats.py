@@ -68,11 +68,8 @@ class ChatRecords:
     async def mark_blocked(self, chat_id: int, reason: str) -> None:
         conversation_id = await self._run(block_telegram_chat, chat_id, reason)
         if conversation_id is not None:
-            log.warning(
-                "Telegram cannot deliver to the chat of conversation %s (%s); not retried",
-                conversation_id,
-                reason,
-            )
+            # No conversation or chat id in a log; the chat is marked blocked in the database.
+            log.warning("Telegram cannot deliver to a patient's chat (%s); not retried", reason)
 
     async def button_payload(self, conversation_id: str, data: str) -> str | None:
         """The payload behind a pressed button's callback data (None: not one offered)."""
