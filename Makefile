@@ -1,5 +1,5 @@
 # The two commands of the quick start: `make run` and `make test`. Both set up what they need.
-.PHONY: run test test-fast setup setup-app setup-engine model system-deps lint bench-nlu bench-turns clean
+.PHONY: run test test-fast setup setup-app setup-engine model system-deps lint bench-nlu bench-turns bench-login clean
 
 run: setup model
 	.venv/bin/bot run --demo
@@ -34,6 +34,9 @@ bench-nlu: setup-engine
 
 bench-turns: setup model
 	.venv/bin/python scripts/bench_turns.py
+
+bench-login: setup model
+	.venv/bin/python scripts/bench_login.py
 
 clean:
 	rm -rf var/models var/bench .pytest_cache .mypy_cache .ruff_cache

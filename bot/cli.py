@@ -108,8 +108,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     )
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
-    )
+        app, host=settings.host, port=settings.port, log_level="warning", lifespan="on",
+        # X-Forwarded-For only from the configured proxies (none by default; uvicorn's own
+        # default would believe any local process).
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )  # fmt: skip
     server = uvicorn.Server(config)
 
     async def announce_when_ready() -> None:

@@ -79,6 +79,14 @@ class Settings:
     console_cookie_secure: bool = False
     console_login_max_failures: int = 5
     console_login_window_minutes: int = 15
+    # Per IP address in the same window, and for everyone per minute (attempts that reach
+    # the password check); the password check runs on this many threads of its own.
+    console_login_ip_max_failures: int = 20
+    console_login_global_per_minute: int = 120
+    login_hash_workers: int = 1
+    # Proxies whose X-Forwarded-For/-Proto uvicorn believes (comma-separated IPs or "*").
+    # Empty: nobody's, so a client cannot choose the address its log-in limit counts.
+    forwarded_allow_ips: str = ""
     console_stalled_days: int = 7
     console_timezone: str = "Europe/Copenhagen"
     # Telegram (docs/TELEGRAM.md). Telegram starts only when a bot token is set. The token
@@ -197,6 +205,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         console_login_max_failures=int(env.get("BOT_LOGIN_MAX_FAILURES", "5")),
         console_login_window_minutes=int(env.get("BOT_LOGIN_WINDOW_MINUTES", "15")),
+        console_login_ip_max_failures=int(env.get("BOT_LOGIN_IP_MAX_FAILURES", "20")),
+        console_login_global_per_minute=int(env.get("BOT_LOGIN_GLOBAL_PER_MINUTE", "120")),
+        login_hash_workers=max(1, int(env.get("BOT_LOGIN_HASH_WORKERS", "1"))),
+        forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", "").strip(),
         console_stalled_days=int(env.get("BOT_STALLED_DAYS", "7")),
         console_timezone=env.get("BOT_TIMEZONE", "Europe/Copenhagen"),
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),

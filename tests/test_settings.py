@@ -161,3 +161,28 @@ def test_the_region_picks_the_acute_line_and_a_sites_file_adds_sites(tmp_path: P
     sites.write_text("sites:\n  x:\n    region: atlantis\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="site 'x'"):
         load_settings({"BOT_HOME": str(tmp_path), "BOT_SITES_FILE": str(sites)})
+
+
+def test_login_limits_and_trusted_proxies() -> None:
+    default = load_settings({})
+    # Nobody's X-Forwarded-For counts unless set: a client cannot choose its address.
+    assert default.forwarded_allow_ips == ""
+    assert (default.console_login_ip_max_failures, default.console_login_global_per_minute) == (
+        20,
+        120,
+    )
+    assert default.login_hash_workers == 1
+    settings = load_settings(
+        {
+            "FORWARDED_ALLOW_IPS": " 10.0.0.5,10.0.0.6 ",
+            "BOT_LOGIN_IP_MAX_FAILURES": "7",
+            "BOT_LOGIN_GLOBAL_PER_MINUTE": "30",
+            "BOT_LOGIN_HASH_WORKERS": "2",
+        }
+    )
+    assert settings.forwarded_allow_ips == "10.0.0.5,10.0.0.6"
+    assert (settings.console_login_ip_max_failures, settings.console_login_global_per_minute) == (
+        7,
+        30,
+    )
+    assert settings.login_hash_workers == 2

@@ -1,27 +1,19 @@
 """Staff accounts and log-in.
 
 A new user gets an argon2id password hash; teams named for them are created when they do not
-exist yet. A log-in is refused without checking the password after
-``console_login_max_failures`` failures for one e-mail from one IP address within
-``console_login_window_minutes``; failures are rows in the database, so all app workers
-share them.
+exist yet. A log-in has three steps: ``begin_login`` counts it against the limits (see
+``login_limits``) and reads the user's hash, the password is checked on the log-in hashing
+threads (``passwords.check_login``), and ``finish_login`` records the outcome.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.console.passwords import (
-    AccountError,
-    check_password_rules,
-    hash_password,
-    needs_rehash,
-    verify_nothing,
-    verify_password,
-)
+from bot.console.login_limits import Refusal, count_attempt, forget_old_attempts
+from bot.console.passwords import AccountError, check_password_rules, hash_password
 from bot.settings import Settings
 from bot.storage import staff
 from bot.storage.console_models import ROLES, ConsoleUser, Team
@@ -74,38 +66,40 @@ def set_password(user: ConsoleUser, password: str) -> None:
 
 
 @dataclass(frozen=True)
-class LoginResult:
-    user: ConsoleUser | None
-    blocked: bool = False
+class LoginStart:
+    """A counted log-in that may go on to the password check, with the user's hash (None for
+    an unknown e-mail address)."""
+
+    email: str
+    password_hash: str | None
 
 
-def login_blocked(session: Session, settings: Settings, email: str, ip: str) -> bool:
-    since = utcnow() - timedelta(minutes=settings.console_login_window_minutes)
-    failures = staff.failed_logins_since(session, email, ip, since)
-    return failures >= settings.console_login_max_failures
-
-
-def authenticate(
-    session: Session, settings: Settings, email: str, password: str, ip: str
-) -> LoginResult:
-    """Check a log-in; a failure is counted, a success clears the count for that e-mail+IP."""
+def begin_login(session: Session, settings: Settings, email: str, ip: str) -> LoginStart | Refusal:
     email = email.strip().lower()[:254]
-    ip = ip[:64]
-    if login_blocked(session, settings, email, ip):
-        return LoginResult(None, blocked=True)
+    attempt = count_attempt(session, settings, email, ip[:64])
+    if isinstance(attempt, Refusal):
+        return attempt
     user = staff.user_by_email(session, email) if email else None
-    if user is None:
-        verify_nothing(password)
-    if user is None or not (verify_password(user.password_hash, password) and user.active):
-        staff.add_failed_login(session, email, ip)
-        # Old failures are of no more use.
-        window = timedelta(minutes=settings.console_login_window_minutes)
-        staff.forget_failed_logins_before(session, utcnow() - 4 * window)
+    return LoginStart(email, user.password_hash if user is not None else None)
+
+
+def finish_login(
+    session: Session,
+    settings: Settings,
+    start: LoginStart,
+    verified: bool,
+    new_hash: str | None = None,
+) -> ConsoleUser | None:
+    """The user when the password was right and the account is active; their failures are
+    forgotten then. Otherwise the attempt stays counted as a failure."""
+    user = staff.user_by_email(session, start.email) if verified else None
+    if user is None or not user.active:
+        forget_old_attempts(session, settings)
         session.flush()
-        return LoginResult(None)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        return None
+    if new_hash is not None:
+        user.password_hash = new_hash
     user.last_login_at = utcnow()
-    staff.forget_failed_logins(session, email, ip)
+    staff.forget_failed_logins(session, start.email)
     session.flush()
-    return LoginResult(user)
+    return user

@@ -48,3 +48,15 @@ def verify_nothing(password: str) -> None:
 @lru_cache(maxsize=2)
 def _dummy_hash(hasher: PasswordHasher) -> str:
     return hasher.hash(secrets.token_hex(16))
+
+
+def check_login(password_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """Whether the password is right for this hash (None: no such user, which takes as long),
+    and a new hash when the old one was made with other parameters. Slow: runs on the log-in
+    hashing threads."""
+    if password_hash is None:
+        verify_nothing(password)
+        return False, None
+    if not verify_password(password_hash, password):
+        return False, None
+    return True, hash_password(password) if needs_rehash(password_hash) else None

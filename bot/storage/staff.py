@@ -90,23 +90,41 @@ def add_team(session: Session, name: str) -> Team:
 
 # ------------------------------------------------------------------ failed log-ins
 
-
-def failed_logins_since(session: Session, email: str, ip: str, since: datetime) -> int:
-    count = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, LoginAttempt.ip == ip, LoginAttempt.at >= since)
-    )
-    return count or 0
+# The advisory lock's key (any fixed number; this one spells 'login').
+LOGIN_ATTEMPTS_LOCK = 0x6C6F67696E
 
 
-def add_failed_login(session: Session, email: str, ip: str) -> None:
-    session.add(LoginAttempt(email=email, ip=ip))
+def failed_logins_since(
+    session: Session, since: datetime, *, email: str | None = None, ip: str | None = None
+) -> int:
+    """Failed (or still being checked) log-ins since then: for this e-mail, from this
+    address, or everyone's when neither is given."""
+    query = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since)
+    if email is not None:
+        query = query.where(LoginAttempt.email == email)
+    if ip is not None:
+        query = query.where(LoginAttempt.ip == ip)
+    return session.scalar(query) or 0
+
+
+def lock_failed_logins(session: Session) -> None:
+    """Until the transaction ends, no other one counts or adds failed log-ins, so concurrent
+    log-ins cannot all pass a limit. SQLite's writer lock does this once a row is added;
+    PostgreSQL needs a lock (an advisory one: there may be no row to lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(LOGIN_ATTEMPTS_LOCK)))
+
+
+def add_failed_login(session: Session, email: str, ip: str) -> LoginAttempt:
+    attempt = LoginAttempt(email=email, ip=ip)
+    session.add(attempt)
+    session.flush()
+    return attempt
 
 
 def forget_failed_logins_before(session: Session, before: datetime) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
 
 
-def forget_failed_logins(session: Session, email: str, ip: str) -> None:
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.ip == ip))
+def forget_failed_logins(session: Session, email: str) -> None:
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))

@@ -30,7 +30,7 @@ def test_short_passwords_and_bad_roles_are_refused(session_factory: sessionmaker
             create_user(session, "a@example.org", PASSWORD)
 
 
-def test_login_attempts_are_rate_limited_per_email_and_ip(
+def test_login_attempts_are_rate_limited_per_email(
     client: TestClient, staff: Staff, app_settings: Settings
 ) -> None:
     token = csrf_token(client)
