@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.course.schedule import PlannedOccurrence
@@ -25,20 +25,25 @@ def add_enrolment(
 ) -> Enrolment:
     """A new enrolment with its planned occurrences (``schedule.planned_occurrences``)."""
     enrolment = Enrolment(patient_id=patient_id, plan_id=plan_id, enrolled_at=enrolled_at)
-    enrolment.occurrences = [
-        Occurrence(
-            step_index=o.step_index,
-            sequence=o.sequence,
-            questionnaire_id=o.questionnaire_id,
-            status="scheduled",
-            due_at=o.due_at,
-            overdue_at=o.overdue_at,
-            closes_at=o.closes_at,
-        )
-        for o in occurrences
-    ]
     session.add(enrolment)
     session.flush()
+    # One multi-row insert: enrolling a whole clinic's patients stays quick.
+    session.execute(
+        insert(Occurrence),
+        [
+            {
+                "enrolment_id": enrolment.id,
+                "step_index": o.step_index,
+                "sequence": o.sequence,
+                "questionnaire_id": o.questionnaire_id,
+                "status": "scheduled",
+                "due_at": o.due_at,
+                "overdue_at": o.overdue_at,
+                "closes_at": o.closes_at,
+            }
+            for o in occurrences
+        ],
+    )
     return enrolment
 
 
