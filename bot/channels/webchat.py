@@ -101,6 +101,8 @@ def _message_entry(token: str, message: Message) -> dict[str, Any]:
     }
     if message.direction == "out":
         entry["buttons"] = message.buttons or []
+        # The item a question asks: the page sends it back with typed text.
+        entry["link_id"] = message.link_id
     if message.kind == "button":
         entry["payload"] = message.payload
     if _speaks(message):
@@ -112,6 +114,7 @@ def _reply_json(token: str, reply: Reply) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "text": reply.text,
         "buttons": [button.as_dict() for button in reply.buttons],
+        "link_id": reply.link_id,
     }
     if reply.read_aloud and reply.message_id is not None:
         entry["audio_url"] = audio_path(token, reply.message_id)

@@ -72,6 +72,11 @@ def answer(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
                 )
             ]
         )
+    seen_link = state.answering_link_id
+    if not button_link and seen_link and seen_link != current.link_id:
+        # Typed on a page that showed another item (a second tab, an old page): nothing is
+        # stored against the current item, which is asked again next.
+        return Outcome([Reply(ctx._("That answer belonged to another question."))])
     presented = state.presented_link_id
     if presented is None and not button_link:
         return Outcome()

@@ -23,9 +23,11 @@ from bot.dialogue.state import TurnState, load_state
 from bot.i18n import Texts
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
+from bot.storage.conversations import Refused, lock_conversation, refusing_duplicates
 from bot.storage.db import session_scope
-from bot.turn.messages import Inbound
+from bot.turn.messages import Inbound, Reply
 from bot.turn.payloads import PAYLOAD_PATTERN
+from bot.turn.typed import as_typed
 
 Step = Callable[[DialogueContext, TurnState, Inbound], Outcome]
 
@@ -79,6 +81,12 @@ def typed_text(inbound: Inbound) -> str:
     return "" if PAYLOAD_PATTERN.match(text) else text
 
 
+def _as_typed(inbound: Inbound) -> Inbound:
+    """The message with the patient's text as typed (see bot.turn.typed)."""
+    text = as_typed(inbound.text)
+    return inbound if text == inbound.text else replace(inbound, text=text)
+
+
 def _medical_or(name: str, inbound: Inbound) -> str:
     text = typed_text(inbound)
     if name in MEDICAL_OVERRIDES and text and safety.is_medical_question(text):
@@ -121,10 +129,23 @@ class Dialogue:
         step the engine chose, run, commit once."""
         typed = typed_text(inbound)
         with session_scope(self.session_factory) as session:
+            # First, before anything is read: two turns of one conversation (two tabs, two
+            # app or engine processes) never decide on the same state.
+            lock_conversation(session, inbound.conversation_id)
             state = load_state(self.ctx, session, inbound.conversation_id)
             if typed and safety.is_crisis(typed):
                 return crisis.crisis_step(self.ctx, state, inbound)
-            outcome = run(state)
+            try:
+                with refusing_duplicates(session):
+                    outcome = run(state)
+            except Refused:
+                # The item was answered meanwhile (the database refused a second current
+                # answer): nothing of this step is kept; the engine asks the current item.
+                state = load_state(self.ctx, session, inbound.conversation_id)
+                return Outcome(
+                    [Reply(self.ctx._("Your answer is saved. Here is the next question."))],
+                    finished=state.current is None,
+                )
             if typed and safety.red_flag(typed):
                 outcome.replies.insert(0, crisis.red_flag_reply(self.ctx, state))
             return outcome
@@ -136,17 +157,20 @@ class Dialogue:
 
     def run(self, name: str, inbound: Inbound) -> Outcome:
         """One named step (see RULES) for the patient's latest message."""
+        inbound = _as_typed(inbound)
         rule = RULES[_medical_or(name, inbound)]
         return self._turn(inbound, partial(self._apply, rule, inbound=inbound))
 
     def start(self, inbound: Inbound, *, questionnaire_active: bool) -> Outcome:
         """First contact, consent, and resuming (see steps.start)."""
+        inbound = _as_typed(inbound)
         rule = Rule(partial(steps.start, questionnaire_active=questionnaire_active), consent_step)
         return self._turn(inbound, partial(self._apply, rule, inbound=inbound))
 
     def interrupt(self, name: str, inbound: Inbound) -> Interrupted:
         """An interruption the engine picked; the message may still answer the current item
         ("slet ik" taken for a question), which is decided here, once, in the same turn."""
+        inbound = _as_typed(inbound)
         answered: list[bool] = []
         step = _medical_or(name, inbound)
 

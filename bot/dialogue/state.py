@@ -81,6 +81,12 @@ class TurnState:
         return self._last_inbound.channel if self._last_inbound is not None else None
 
     @property
+    def answering_link_id(self) -> str | None:
+        """The item the patient's page showed last when they typed the newest message (the
+        web page sends it with typed text; None when the channel does not know it)."""
+        return self._last_inbound.link_id if self._last_inbound is not None else None
+
+    @property
     def inbound_message_id(self) -> int | None:
         """The newest message from the patient (the one being answered now)."""
         return self._last_inbound.id if self._last_inbound is not None else None

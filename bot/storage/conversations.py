@@ -1,8 +1,12 @@
-"""Conversations: which one an invitation opens, and looking one up."""
+"""Conversations: which one an invitation opens, looking one up, and locking one for a turn."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Invitation, utcnow
@@ -58,3 +62,52 @@ def conversation_for_invitation(session: Session, invitation: Invitation) -> Con
 
 def get_conversation(session: Session, conversation_id: str) -> Conversation | None:
     return session.get(Conversation, conversation_id)
+
+
+def lock_conversation(session: Session, conversation_id: str) -> Conversation | None:
+    """The conversation, locked for the rest of the session's transaction, so two turns of
+    one conversation (two tabs, two app or engine processes) take their state one after the
+    other. Must be the transaction's first statement.
+
+    PostgreSQL: a row lock (`SELECT … FOR UPDATE`). SQLite has no row locks and ignores FOR
+    UPDATE; a write as the first statement takes the database's one writer lock at once
+    (waiting up to the busy timeout), before anything is read from a stale snapshot.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(attempts=Conversation.attempts)
+            .execution_options(synchronize_session=False)
+        )
+    return session.scalar(
+        select(Conversation)
+        .where(Conversation.id == conversation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+class Refused(Exception):
+    """The database refused a row as a duplicate (a unique index); nothing of the block that
+    tried to write it was kept."""
+
+
+@contextmanager
+def refusing_duplicates(session: Session) -> Iterator[None]:
+    """A savepoint: should a unique index refuse a write in the block, the block's writes are
+    rolled back, the session stays usable, and `Refused` is raised."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as error:
+        if not _unique_violation(error):
+            raise
+        raise Refused from error
+
+
+def _unique_violation(error: IntegrityError) -> bool:
+    # PostgreSQL's SQLSTATE for unique_violation; SQLite says it in words.
+    return getattr(error.orig, "sqlstate", None) == "23505" or "UNIQUE constraint" in str(
+        error.orig
+    )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -120,7 +121,19 @@ class Message(Base):
     """One transcript line, either direction. Button presses are kept as such."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # A channel's message id (Telegram's update id) is stored once per conversation, so a
+        # redelivered update cannot be taken twice, even by two app processes (0008).
+        Index(
+            "ux_messages_conversation_external",
+            "conversation_id",
+            "external_id",
+            unique=True,
+            sqlite_where=text("external_id IS NOT NULL"),
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
@@ -161,7 +174,18 @@ class Answer(Base):
     """One answer to one item. A corrected answer is superseded, never deleted."""
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_response_link", "response_id", "link_id"),)
+    __table_args__ = (
+        Index("ix_answers_response_link", "response_id", "link_id"),
+        # The database itself refuses a second current answer to one item (0008).
+        Index(
+            "ux_answers_current",
+            "response_id",
+            "link_id",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[str] = mapped_column(ForeignKey("responses.id"))

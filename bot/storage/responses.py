@@ -97,11 +97,16 @@ def add_answer(session: Session, response: Response, answer: Answer) -> Answer:
             Answer.superseded_at.is_(None),
         )
     ).all()
+    # The earlier answer stops being current before the new one is inserted: the database
+    # refuses two current answers to one item (migration 0008_exact_answers).
+    now = utcnow()
+    for old in previous:
+        old.superseded_at = now
+    session.flush()
     answer.response_id = response.id
     session.add(answer)
     session.flush()
     for old in previous:
-        old.superseded_at = utcnow()
         old.superseded_by_id = answer.id
     session.flush()
     return answer

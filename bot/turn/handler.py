@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.engine import EngineClient, EngineError
 from bot.i18n import Texts
-from bot.storage.conversations import get_conversation
+from bot.storage.conversations import Refused, lock_conversation, refusing_duplicates
 from bot.storage.db import session_scope
 from bot.storage.transcripts import add_message, message_with_external_id, recent_outbound
 from bot.turn.messages import Inbound, Reply
 from bot.turn.payloads import START_PAYLOAD, BadInput, validate_payload
+from bot.turn.typed import for_engine
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ class TurnHandler:
         self.session_factory = session_factory
         self.engine = engine
         self.texts = texts
-        # One turn at a time per conversation: a double-clicked button must not race itself.
+        # Keeps one process's turns of a conversation in arrival order (a double click is
+        # answered in the order it was made). Correctness does not depend on it: each
+        # dialogue step locks the conversation row in the database (see Dialogue._turn), which
+        # also holds across app and engine processes.
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
@@ -58,28 +62,23 @@ class TurnHandler:
             raise BadInput("empty message")
         conversation_id = inbound.conversation_id
         async with self._locks[conversation_id]:
-            stored = await asyncio.to_thread(
-                self._store_inbound, conversation_id, channel, text, payload, inbound.external_id
-            )
+            stored = await asyncio.to_thread(self._store_inbound, inbound, channel, text, payload)
             if not stored:
                 return []
             try:
-                replies = await self.engine.send(conversation_id, payload or text)
+                replies = await self.engine.send(conversation_id, payload or for_engine(text))
             except EngineError as error:
                 log.error("engine failure: %s", error)
                 replies = [apology(self.texts)]
             return await asyncio.to_thread(self._store_outbound, conversation_id, channel, replies)
 
     def _store_inbound(
-        self,
-        conversation_id: str,
-        channel: str,
-        text: str,
-        payload: str | None,
-        external_id: str | None,
+        self, inbound: Inbound, channel: str, text: str, payload: str | None
     ) -> bool:
+        """Store what arrived; False for a message already stored (a redelivered update)."""
+        conversation_id, external_id = inbound.conversation_id, inbound.external_id
         with session_scope(self.session_factory) as session:
-            conversation = get_conversation(session, conversation_id)
+            conversation = lock_conversation(session, conversation_id)
             if conversation is None:
                 raise BadInput("unknown conversation")
             if external_id and message_with_external_id(session, conversation_id, external_id):
@@ -92,16 +91,24 @@ class TurnHandler:
                     kind, shown = "event", ""
                 else:
                     kind, shown = "button", title or payload
-            add_message(
-                session,
-                conversation,
-                direction="in",
-                channel=channel,
-                kind=kind,
-                text=shown,
-                payload=payload,
-                external_id=external_id,
-            )
+            try:
+                with refusing_duplicates(session):
+                    add_message(
+                        session,
+                        conversation,
+                        direction="in",
+                        channel=channel,
+                        kind=kind,
+                        text=shown,
+                        payload=payload,
+                        # What the patient's page showed when they typed: the dialogue never
+                        # scores typed text against another item (a button names its own).
+                        link_id=inbound.link_id if payload is None else None,
+                        external_id=external_id,
+                    )
+            except Refused:
+                # Stored meanwhile by another process (the unique index on external ids).
+                return False
             return True
 
     def _store_outbound(
@@ -109,7 +116,8 @@ class TurnHandler:
     ) -> list[Reply]:
         stored: list[Reply] = []
         with session_scope(self.session_factory) as session:
-            conversation = get_conversation(session, conversation_id)
+            # The row lock: what was presented is read and written whole (see add_message).
+            conversation = lock_conversation(session, conversation_id)
             assert conversation is not None
             for reply in replies:
                 meta = dict(reply.meta or {})

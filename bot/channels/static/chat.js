@@ -9,6 +9,9 @@
   const typing = document.getElementById("typing");
   const status = document.getElementById("status");
   let busy = false;
+  // The item of the newest question shown: sent with typed text, so the bot never scores it
+  // against a question this page did not show (another tab may have moved on).
+  let linkId = null;
   let playing = null; // { audio, button } while a question is being read aloud
 
   function showStatus(text) {
@@ -61,6 +64,7 @@
   }
 
   function render(message) {
+    if (message.from !== "patient" && message.link_id) linkId = message.link_id;
     const item = document.createElement("li");
     const fromPatient = message.from === "patient";
     item.className = fromPatient ? "from-patient" : "from-bot";
@@ -116,7 +120,7 @@
       if (!response.ok) throw new Error("HTTP " + response.status);
       const data = await response.json();
       data.messages.forEach((m) => render({
-        from: "bot", text: m.text, buttons: m.buttons, audio_url: m.audio_url,
+        from: "bot", text: m.text, buttons: m.buttons, audio_url: m.audio_url, link_id: m.link_id,
       }));
       const buttons = log.querySelectorAll(".buttons button:not(:disabled)");
       if (buttons.length) buttons[0].focus({ preventScroll: true });
@@ -134,7 +138,7 @@
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
-    send({ text: text }, text);
+    send(linkId ? { text: text, link_id: linkId } : { text: text }, text);
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {

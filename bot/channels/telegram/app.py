@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import BotCommand, Update
+from telegram.constants import ChatType
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application
 
@@ -22,7 +23,7 @@ from bot.channels.telegram.updates import ChatContext, OneUpdatePerChat, context
 from bot.i18n import Texts
 from bot.log_ids import log_key, short_id
 from bot.settings import Settings
-from bot.turn.handler import TurnHandler
+from bot.turn.handler import TurnHandler, apology
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,12 @@ class TelegramChannel:
         chat = update.effective_chat if isinstance(update, Update) else None
         where = short_id(chat.id, log_key(self.settings)) if chat is not None else "-"
         log.error("Telegram update failed (chat %s): %s\n%s", where, type(error).__name__, frames)
+        if chat is not None and chat.type == ChatType.PRIVATE and not self.webhook_mode:
+            # The patient hears the web chat's kind apology, not silence. In webhook mode the
+            # webhook answers 500 instead: Telegram delivers the update again, and the
+            # redelivery is answered (with this apology, if the message was stored).
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(chat.id, apology(self.texts).text)
 
 
 def _rate_limiter() -> AIORateLimiter | None:

@@ -58,6 +58,8 @@ class ScriptedEngine:
                     link_id="q1",
                 )
             ]
+        if message == "fejl i bot":  # the bot itself fails (not the engine)
+            raise RuntimeError(f"a bug, with what the patient wrote: {message}")
         if message == "lang tekst":
             return [Reply("Dette er en meget lang tekst. " * 200)]  # 6000 characters
         if message == "to tastaturer":  # like the literacy screen: a skip button, then a question

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from bot.i18n import Texts
 from bot.storage.conversations import get_conversation
 from bot.storage.db import session_scope
@@ -42,3 +46,18 @@ async def test_a_message_stored_before_a_crash_gets_an_apology(rig: Rig, texts: 
         "Sorry, something went wrong on my side. Nothing you wrote is lost. "
         "Please try again in a moment."
     )
+
+
+async def test_a_handler_error_gets_the_apology_and_no_patient_text_in_the_log(
+    rig: Rig, texts: Texts, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = rig.user(5203)
+    await act(user.command, "start", await rig.invite())
+    with caplog.at_level(logging.INFO):  # the levels an operator's log keeps
+        await act(user.say, "fejl i bot")
+    assert user.text == texts._(
+        "Sorry, something went wrong on my side. Nothing you wrote is lost. "
+        "Please try again in a moment."
+    )
+    assert "Telegram update failed" in caplog.text
+    assert "fejl i bot" not in caplog.text and "5203" not in caplog.text
