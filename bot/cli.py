@@ -77,14 +77,17 @@ def create_web_invite(
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    import contextlib
+
     import uvicorn
 
     from bot.channels.telegram import config_problem
     from bot.engine import EngineClient, EngineError, ensure_model, wait_until_loaded
+    from bot.internal import external_engine_problem, internal_server, with_secrets
     from bot.web import create_app
 
     started = time.monotonic()
-    problem = config_problem(settings)
+    problem = config_problem(settings) or external_engine_problem(settings)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -106,7 +109,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         if args.demo
         else None
     )
+    settings = with_secrets(settings)  # the app, its engine and the internal listener share them
     app = create_app(settings)
+    internal = internal_server(app.state, settings)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", lifespan="on",
         # X-Forwarded-For only from the configured proxies (none by default; uvicorn's own
@@ -122,7 +127,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 return
             await asyncio.sleep(0.1)
         print(f"App listening on {settings.public_url} — waiting for the engine ...", flush=True)
-        client = EngineClient(settings.rasa_url)
+        client = EngineClient(settings.rasa_url, token=settings.rasa_auth_token)
         try:
             process = getattr(app.state, "engine_process", None)
             await wait_until_loaded(client, timeout=args.engine_timeout, process=process)
@@ -137,13 +142,35 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"\nOpen the demo patient's chat:\n\n    {demo_url}\n", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
 
-    async def main() -> None:
-        announcer = asyncio.create_task(announce_when_ready())
-        await server.serve()
-        announcer.cancel()
+    async def serve_internal() -> None:
+        with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind its port
+            await internal.serve()
 
-    asyncio.run(main())
-    return 0
+    async def main() -> int:
+        # The engine's action calls go to the internal listener: it listens before the
+        # public app starts the engine.
+        internal_task = asyncio.create_task(serve_internal())
+        while not internal.started and not internal_task.done():
+            await asyncio.sleep(0.05)
+        if not internal.started:
+            print(
+                f"error: the action listener cannot listen on 127.0.0.1:{settings.actions_port}"
+                " (BOT_ACTIONS_PORT); is another app running?",
+                file=sys.stderr,
+            )
+            return 2
+        # Without its listener the engine can run no action: stop the app too.
+        internal_task.add_done_callback(lambda _: setattr(server, "should_exit", True))
+        announcer = asyncio.create_task(announce_when_ready())
+        try:
+            await server.serve()
+        finally:
+            announcer.cancel()
+            internal.should_exit = True
+            await internal_task
+        return 0
+
+    return asyncio.run(main())
 
 
 # ---------------------------------------------------------------------- invite

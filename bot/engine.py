@@ -71,9 +71,15 @@ def _reply(message: Any) -> Reply | None:
 
 
 class EngineClient:
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    """Talks to the engine's HTTP API. `token` is the engine's `--auth-token`: sent on every
+    call as `?token=` (Rasa checks it on /status, /conversations and /model; its REST channel
+    webhook is not protected, which is why the engine listens on 127.0.0.1 only)."""
+
+    def __init__(self, base_url: str, *, token: str = "", timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._client = httpx.AsyncClient(
+            timeout=timeout, params={"token": token} if token else None
+        )
 
     async def send(self, sender: str, message: str) -> list[Reply]:
         try:
@@ -110,13 +116,21 @@ class EngineClient:
 # ------------------------------------------------------------------ model and process
 
 
+# Read at run time, not trained from: editing them must not retrain. Questionnaires and
+# plans are content the app reads; endpoints and credentials configure the running engine.
+RUN_TIME_CONTENT = {"questionnaires", "plans", "tests", "models"}
+NOT_TRAINING_DATA = {("endpoints.yml",), ("credentials.yml",)}
+
+
 def dialogue_hash(dialogues_dir: Path) -> str:
     """Content hash of what the model is trained from. Questionnaires are left out on purpose:
     their content is read at run time, so changing them must not trigger a retraining."""
     digest = hashlib.sha256()
     for path in sorted(dialogues_dir.rglob("*")):
         relative = path.relative_to(dialogues_dir)
-        if not path.is_file() or relative.parts[0] in {"questionnaires", "tests", "models"}:
+        if not path.is_file() or relative.parts[0] in RUN_TIME_CONTENT:
+            continue
+        if relative.parts in NOT_TRAINING_DATA:
             continue
         if path.suffix not in {".yml", ".yaml"}:
             continue
@@ -136,6 +150,10 @@ def engine_environment(settings: Settings) -> dict[str, str]:
     env.update(
         {
             "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+            # endpoints.yml sends it with every action call; RASA_LAUNCH passes the token to
+            # `--auth-token`. Both are read from the environment so that neither shows in `ps`.
+            "BOT_ACTIONS_SECRET": settings.actions_secret,
+            "RASA_AUTH_TOKEN": settings.rasa_auth_token,
             "RASA_TRACKER_DB": str(settings.var_dir / "rasa-tracker.db"),
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -190,10 +208,25 @@ def ensure_model(settings: Settings, *, quiet: bool = False) -> Path:
     return target
 
 
+# `rasa run ... --auth-token <RASA_AUTH_TOKEN>`, with the token taken from the environment
+# inside the engine's process: a command-line argument is readable by every local user.
+RASA_LAUNCH = (
+    "import os, sys\n"
+    "token = os.environ.get('RASA_AUTH_TOKEN', '')\n"
+    "if not token:\n"
+    "    sys.exit('error: RASA_AUTH_TOKEN is not set; the engine API must not run without it')\n"
+    "sys.argv += ['--auth-token', token]\n"
+    "from rasa.__main__ import main\n"
+    "main()\n"
+)
+
+
 def serve_command(settings: Settings, model: Path) -> list[str]:
+    """`rasa run` with its HTTP API on loopback, protected by RASA_AUTH_TOKEN (see RASA_LAUNCH;
+    run it with `engine_environment(settings)`)."""
     dialogues = settings.dialogues_dir
     return [
-        str(settings.rasa_python), "-m", "rasa", "run",
+        str(settings.rasa_python), "-c", RASA_LAUNCH, "run",
         "--enable-api",
         "--interface", "127.0.0.1",
         "--port", str(settings.rasa_port),

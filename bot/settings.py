@@ -97,6 +97,11 @@ class Settings:
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = field(default="", repr=False)
     telegram_invite_days: int = 14
+    # The internal listener for the engine's action calls (loopback only) and the secrets of
+    # the two internal interfaces. Empty secrets are generated at start-up (bot/internal.py).
+    actions_port: int = 5055
+    actions_secret: str = field(default="", repr=False)
+    rasa_auth_token: str = field(default="", repr=False)
 
     def contacts_for(self, site: str | None) -> CrisisContacts:
         """The crisis contacts of a patient's site (the default ones for no or another site)."""
@@ -104,7 +109,7 @@ class Settings:
 
     @property
     def action_endpoint_url(self) -> str:
-        return f"http://{self.host}:{self.port}/actions/webhook"
+        return f"http://127.0.0.1:{self.actions_port}/webhook"
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -218,6 +223,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip(),
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
         telegram_invite_days=int(env.get("TELEGRAM_INVITE_DAYS", "14")),
+        actions_port=int(env.get("BOT_ACTIONS_PORT", "5055")),
+        actions_secret=env.get("BOT_ACTIONS_SECRET", "").strip(),
+        rasa_auth_token=env.get("RASA_AUTH_TOKEN", "").strip(),
     )
 
 

@@ -18,6 +18,7 @@ from bot.engine import (
     EngineClient,
     EngineError,
     dialogue_hash,
+    engine_environment,
     model_path,
     parse_rest_answer,
     serve_command,
@@ -138,6 +139,27 @@ def test_hash_changes_with_training_data(dialogues: Path) -> None:
     assert dialogue_hash(dialogues) not in {original, changed}
 
 
+def test_hash_ignores_the_engine_run_time_configuration(dialogues: Path) -> None:
+    """endpoints.yml and credentials.yml say where the engine connects, and plans are content
+    read at run time, not what it learns: editing them must not retrain. The same names deeper
+    down are still training data."""
+    original = dialogue_hash(dialogues)
+    for name in ("endpoints.yml", "credentials.yml"):
+        path = dialogues / name
+        path.write_text(path.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert dialogue_hash(dialogues) == original
+    (dialogues / "plans").mkdir(exist_ok=True)
+    (dialogues / "plans" / "new-plan.yml").write_text("id: new-plan\n", encoding="utf-8")
+    assert dialogue_hash(dialogues) == original
+    (dialogues / "config.yml").write_text(
+        (dialogues / "config.yml").read_text(encoding="utf-8") + "\n# changed\n", "utf-8"
+    )
+    changed = dialogue_hash(dialogues)
+    assert changed != original
+    (dialogues / "data" / "endpoints.yml").write_text('version: "3.1"\n', encoding="utf-8")
+    assert dialogue_hash(dialogues) not in {original, changed}
+
+
 def test_hash_ignores_files_that_are_not_yaml(dialogues: Path) -> None:
     original = dialogue_hash(dialogues)
     (dialogues / "data" / "notes.txt").write_text("scratch", encoding="utf-8")
@@ -154,6 +176,28 @@ def test_model_path_and_commands_follow_the_settings(tmp_path: Path, dialogues: 
     serve = serve_command(settings, path)
     assert serve[serve.index("--port") + 1] == "5123"
     assert serve[serve.index("--interface") + 1] == "127.0.0.1"
+    assert "--enable-api" in serve
+
+
+def test_the_engine_gets_its_secrets_from_the_environment_not_the_command_line(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(
+        tmp_path / "var",
+        BOT_ACTIONS_PORT="5077",
+        BOT_ACTIONS_SECRET="the-actions-secret",
+        RASA_AUTH_TOKEN="the-engine-token",
+    )
+    serve = serve_command(settings, model_path(settings))
+    # The token is added inside the engine's process: `ps` shows every argument to every user.
+    assert not any("the-engine-token" in part or "the-actions-secret" in part for part in serve)
+    launcher = serve[serve.index("-c") + 1]
+    assert "'--auth-token'" in launcher and "RASA_AUTH_TOKEN" in launcher
+    env = engine_environment(settings)
+    assert env["RASA_AUTH_TOKEN"] == "the-engine-token"
+    assert env["BOT_ACTIONS_SECRET"] == "the-actions-secret"
+    assert env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:5077/webhook"
+    assert env["RASA_TRACKER_DB"] == str(tmp_path / "var" / "rasa-tracker.db")
 
 
 # ------------------------------------------------------------------ client
@@ -176,10 +220,33 @@ async def test_unreachable_engine() -> None:
         await client.close()
 
 
-def _client_with(handler: Any) -> EngineClient:
-    client = EngineClient("http://engine.test/")
-    client._client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+def _client_with(handler: Any, token: str = "") -> EngineClient:
+    client = EngineClient("http://engine.test/", token=token)
+    # The stand-in engine answers in place of the network; the client's own settings (its
+    # token parameter) are kept.
+    client._client._transport = httpx.MockTransport(handler)
     return client
+
+
+async def test_client_sends_the_engine_token_on_every_call() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/status":
+            return httpx.Response(200, json={"model_file": "model-abc.tar.gz"})
+        return httpx.Response(200, json=[{"recipient_id": "c1", "text": "Hej"}])
+
+    client = _client_with(handler, token="s3cr3t-token")
+    try:
+        assert await client.send("c1", "hej") == [Reply("Hej")]
+        assert await client.model_loaded() is True
+    finally:
+        await client.close()
+    assert [(r.url.path, dict(r.url.params)) for r in seen] == [
+        ("/webhooks/rest/webhook", {"token": "s3cr3t-token"}),
+        ("/status", {"token": "s3cr3t-token"}),
+    ]
 
 
 async def test_client_sends_sender_and_message() -> None:

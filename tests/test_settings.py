@@ -32,7 +32,13 @@ def test_defaults() -> None:
     assert settings.crisis == CrisisContacts()
     assert settings.crisis.emergency == "112"
     assert settings.crisis.medical_helpline == "1813"
-    assert settings.action_endpoint_url == "http://127.0.0.1:8000/actions/webhook"
+    # The engine calls the actions on the internal loopback listener, never the public port.
+    assert settings.action_endpoint_url == "http://127.0.0.1:5055/webhook"
+    assert (settings.actions_port, settings.actions_secret, settings.rasa_auth_token) == (
+        5055,
+        "",
+        "",
+    )
     assert settings.fhir_canonical_base.startswith("https://")
     assert not settings.fhir_canonical_base.endswith("/")
 
@@ -55,6 +61,9 @@ def test_overrides(tmp_path: Path) -> None:
         "CRISIS_MEDICAL_HELPLINE": "7011 3131",
         "CRISIS_MEDICAL_HELPLINE_NAME": "Akuttelefonen",
         "CRISIS_LIVSLINIEN": "70 201 202",
+        "BOT_ACTIONS_PORT": "6066",
+        "BOT_ACTIONS_SECRET": " actions-secret ",
+        "RASA_AUTH_TOKEN": "engine-token",
     }
     settings = load_settings(env)
     assert settings.database_url == "postgresql://bot@db.internal:5432/bot"
@@ -70,7 +79,11 @@ def test_overrides(tmp_path: Path) -> None:
     assert settings.fhir_canonical_base == "https://fhir.example.dk/Questionnaire"
     assert settings.dialogues_dir == tmp_path / "dialogues"
     assert settings.rasa_model_dir == tmp_path / "state" / "models"
-    assert settings.action_endpoint_url == "http://0.0.0.0:9001/actions/webhook"
+    # Even with the public app on every interface, the action listener is loopback only.
+    assert settings.action_endpoint_url == "http://127.0.0.1:6066/webhook"
+    assert settings.actions_secret == "actions-secret"
+    assert settings.rasa_auth_token == "engine-token"
+    assert "actions-secret" not in repr(settings) and "engine-token" not in repr(settings)
     assert settings.crisis == CrisisContacts(
         emergency="911", medical_helpline="7011 3131", medical_helpline_name="Akuttelefonen",
         livslinien="70 201 202",
@@ -81,7 +94,7 @@ def test_port_changes_public_url_and_database_follows_var_dir(tmp_path: Path) ->
     settings = load_settings({"BOT_PORT": "8123", "BOT_VAR_DIR": str(tmp_path)})
     assert settings.public_url == "http://127.0.0.1:8123"
     assert settings.database_url == f"sqlite:///{tmp_path / 'bot.db'}"
-    assert settings.action_endpoint_url == "http://127.0.0.1:8123/actions/webhook"
+    assert settings.action_endpoint_url == "http://127.0.0.1:5055/webhook"
 
 
 @pytest.mark.parametrize(

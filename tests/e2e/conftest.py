@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -39,6 +40,11 @@ class LiveSystem:
     database_url: str
     app_port: int = field(default_factory=free_port)
     engine_port: int = field(default_factory=free_port)
+    # The app's internal action listener and the two internal secrets: fixed for the system's
+    # life, so that an app or engine restarted alone still matches the other.
+    actions_port: int = field(default_factory=free_port)
+    actions_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    rasa_auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     app: subprocess.Popen[bytes] | None = None
     engine: subprocess.Popen[bytes] | None = None
     # More environment for the app (e.g. TELEGRAM_*); may refer to {app_port}.
@@ -53,6 +59,9 @@ class LiveSystem:
             "RASA_PORT": str(self.engine_port),
             "RASA_URL": f"http://127.0.0.1:{self.engine_port}",
             "RASA_MANAGE": "false",
+            "BOT_ACTIONS_PORT": str(self.actions_port),
+            "BOT_ACTIONS_SECRET": self.actions_secret,
+            "RASA_AUTH_TOKEN": self.rasa_auth_token,
             "DATABASE_URL": self.database_url,
             **{k: v.format(app_port=self.app_port) for k, v in self.extra_env.items()},
         }
@@ -64,6 +73,14 @@ class LiveSystem:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.app_port}"
+
+    @property
+    def engine_url(self) -> str:
+        return f"http://127.0.0.1:{self.engine_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}/webhook"
 
     def start_engine(self) -> None:
         settings = self.settings
