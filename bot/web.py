@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from actions.table import action_executor
-from bot.channels import telegram, webchat
+from bot.channels import openapi, telegram, webchat
 from bot.console.routes import routes as console_routes
 from bot.dialogue.service import Dialogue
 from bot.engine import EngineClient, EngineProcess, ensure_model
@@ -58,6 +58,7 @@ def routes() -> list[Route | Mount]:
         Route("/chat/{token}", webchat.chat_page),
         Route("/api/chat/{token}/messages", webchat.messages_endpoint, methods=["GET", "POST"]),
         Route("/api/chat/{token}/audio/{message_id:int}", webchat.audio_endpoint),
+        Route("/api/openapi.json", openapi.openapi_endpoint),
         Route(telegram.WEBHOOK_PATH, telegram.webhook_endpoint, methods=["POST"]),
         Mount("/console", routes=console_routes()),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -10,6 +10,10 @@ import json
 import re
 
 PAYLOAD_PATTERN = re.compile(r"^/[a-z_]{2,40}(\{[^{}]{0,300}\})?$")
+# Entity names and values this bot puts in payloads: option codes and linkIds. Anything else
+# (control characters, lone surrogates, markup) cannot come from one of its buttons.
+ENTITY_KEY = re.compile(r"[a-z_]{1,20}")
+ENTITY_VALUE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Sent by the web page and Telegram when the chat opens, and by the "Fortsæt" button.
 START_PAYLOAD = "/start"
 
@@ -40,6 +44,9 @@ def validate_payload(payload: str) -> str:
             decoded = json.loads(body)
         except ValueError as error:
             raise BadInput("payload has malformed data") from error
-        if not isinstance(decoded, dict) or not all(isinstance(v, str) for v in decoded.values()):
+        if not isinstance(decoded, dict) or not all(
+            ENTITY_KEY.fullmatch(key) and isinstance(value, str) and ENTITY_VALUE.fullmatch(value)
+            for key, value in decoded.items()
+        ):
             raise BadInput("payload has malformed data")
     return payload
