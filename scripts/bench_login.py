@@ -48,20 +48,32 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def timed(action: Callable[[], object], into: list[float]) -> None:
+def timed(action: Callable[[], object], into: list[float]) -> bool:
+    """Its time goes into ``into`` even when it fails (a timeout counts as what it took)."""
     start = time.perf_counter()
-    action()
-    into.append((time.perf_counter() - start) * 1000)
+    try:
+        action()
+        return True
+    except (httpx.HTTPError, AssertionError) as error:
+        print(f"  a patient turn failed: {type(error).__name__}", flush=True)
+        return False
+    finally:
+        into.append((time.perf_counter() - start) * 1000)
 
 
 def one_questionnaire(system: LiveSystem, token: str, into: list[float]) -> None:
-    """Every turn of one WHO-5, from the first message to the last answer."""
+    """Every turn of one WHO-5, from the first message to the last answer (the rest of it is
+    left when a turn fails)."""
     patient = Patient(system, token)
-    timed(patient.start, into)
-    timed(lambda: patient.say("ja"), into)
-    timed(lambda: patient.say("spring over"), into)  # the opening literacy screen
-    for _ in range(5):
-        timed(lambda: patient.press("Det meste af tiden"), into)
+    turns: list[Callable[[], object]] = [
+        patient.start,
+        lambda: patient.say("ja"),
+        lambda: patient.say("spring over"),  # the opening literacy screen
+        *[lambda: patient.press("Det meste af tiden")] * 5,
+    ]
+    for turn in turns:
+        if not timed(turn, into):
+            return
 
 
 def chat(
@@ -86,9 +98,9 @@ def patients_chat(
 
 def flood(
     system: LiveSystem, logins: int, concurrency: int
-) -> tuple[collections.Counter[int], float]:
+) -> tuple[collections.Counter[str], float]:
     """``logins`` wrong-password log-ins at ``concurrency`` at once; the status codes."""
-    statuses: collections.Counter[int] = collections.Counter()
+    statuses: collections.Counter[str] = collections.Counter()
     lock = threading.Lock()
     numbers = iter(range(logins))
 
@@ -103,16 +115,20 @@ def flood(
                     number = next(numbers, None)
                 if number is None:
                     return
-                answer = client.post(
-                    "/console/login",
-                    data={
-                        "email": f"person{number % 60}@example.org",
-                        "password": f"forkert-kodeord-{number}",
-                        "csrf_token": match.group(1),
-                    },
-                )
+                try:
+                    answer = client.post(
+                        "/console/login",
+                        data={
+                            "email": f"person{number % 60}@example.org",
+                            "password": f"forkert-kodeord-{number}",
+                            "csrf_token": match.group(1),
+                        },
+                    )
+                    outcome = str(answer.status_code)
+                except httpx.HTTPError as error:  # a flood may break connections
+                    outcome = type(error).__name__
                 with lock:
-                    statuses[answer.status_code] += 1
+                    statuses[outcome] += 1
 
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:

@@ -3,7 +3,9 @@
 argon2 is meant to be slow and memory-hard. Run in Starlette's shared worker threads (which
 the patient chat also uses for its database work), a flood of log-ins would hold all of them.
 Here the checks run on ``login_hash_workers`` threads of their own, and only a few log-ins
-may wait for them: the next one is told at once to try again later.
+may wait for them: the next one is told at once to try again later. The threads run at a
+lower CPU priority (on Linux, where it is per thread; argon2's own lane threads inherit it),
+so a patient's turn gets the CPU first.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,6 +28,8 @@ log = logging.getLogger(__name__)
 THREAD_PREFIX = "login-hash"
 # Log-ins that may wait for a free hashing thread, per thread (each waits about one hash).
 WAITING_PER_WORKER = 4
+# How much nicer than the rest of the app a hashing thread is (0-19; higher yields more).
+NICENESS = 10
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -40,7 +47,9 @@ class HashingPool:
         self.workers = max(1, workers)
         self.limit = self.workers * (1 + WAITING_PER_WORKER)
         self.admitted = 0
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix=THREAD_PREFIX)
+        self._executor = ThreadPoolExecutor(
+            self.workers, thread_name_prefix=THREAD_PREFIX, initializer=_lower_priority
+        )
 
     @contextmanager
     def admission(self) -> Iterator[None]:
@@ -63,6 +72,16 @@ class HashingPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _lower_priority() -> None:
+    if sys.platform != "linux":  # elsewhere the priority is the whole process's
+        return
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + NICENESS)
+    except OSError:  # e.g. a sandbox that forbids it: the checks still work
+        log.warning("the log-in hashing threads could not lower their priority")
 
 
 def hashing_pool(app: Starlette) -> HashingPool:
