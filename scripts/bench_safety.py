@@ -5,14 +5,16 @@ Run from the repository root with the app's interpreter (it calls the engine's `
     .venv/bin/python scripts/bench_safety.py               # model for the current dialogues/
     .venv/bin/python scripts/bench_safety.py --model PATH  # another trained model
 
-It trains the model first if dialogues/ changed (like `bot train`), runs `rasa test nlu` ONCE on
-tests/nlu/crisis_heldout.yml and tests/nlu/ordinary_heldout.yml together, and reports for each
+It trains the model first if dialogues/ changed (like `bot train`), evaluates the NLU ONCE on
+tests/nlu/crisis_heldout.yml and tests/nlu/ordinary_heldout.yml together (rasa's own `rasa test
+nlu` evaluation, run by scripts/nlu_report.py in the engine's interpreter), and reports for each
 layer and each round of the files:
   - crisis recall: the share of crisis statements flagged (the NLU predicts `crisis`, or
     bot.dialogue.safety.is_crisis fires, or either for "both"),
   - false-alarm rate: the share of ordinary messages flagged in the same way.
 It prints a table and every miss and false alarm (invented test sentences, no patient data),
-and writes var/bench/safety.json. tests/dialogues/test_safety_nlu.py runs the same numbers.
+and writes var/bench/safety.json. tests/dialogues/test_safety_nlu.py checks the same numbers
+(from the one engine report that tests/dialogues/conftest.py makes for all engine tests).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bot.settings import Settings, load_settings  # noqa: E402
 CRISIS_HELDOUT = ROOT / "tests" / "nlu" / "crisis_heldout.yml"
 ORDINARY_HELDOUT = ROOT / "tests" / "nlu" / "ordinary_heldout.yml"
 OUT_JSON = ROOT / "var" / "bench" / "safety.json"
+NLU_REPORT = ROOT / "scripts" / "nlu_report.py"
 LAYERS = ("nlu", "net", "both")
 
 
@@ -65,46 +68,56 @@ def read_rounds(path: Path) -> list[tuple[str, str, int]]:
     return [(t, i, r) for (t, i), r in zip(examples, rounds, strict=True)]
 
 
-def nlu_predictions(
-    settings: Settings, model: Path, paths: list[Path]
-) -> dict[str, tuple[str, float]]:
-    """(intent, confidence) the model predicts for every example of ``paths`` (one run)."""
+def write_heldout(paths: list[Path], target: Path) -> None:
+    """All examples of ``paths`` in one NLU file: rasa evaluates intents only when a file has
+    at least two (the crisis set alone has one)."""
     blocks: dict[str, list[str]] = {}
     for path in paths:
         for text, intent, _ in read_rounds(path):
             blocks.setdefault(intent, []).append(text)
+    doc = {
+        "version": "3.1",
+        "nlu": [
+            {"intent": intent, "examples": "".join(f"- {t}\n" for t in texts)}
+            for intent, texts in blocks.items()
+        ],
+    }
+    target.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def engine_report(settings: Settings, model: Path, out: Path, *args: str) -> dict[str, Any]:
+    """Runs scripts/nlu_report.py (one Rasa process, the model loaded once) with ``args``."""
+    command = [
+        str(settings.rasa_python), str(NLU_REPORT), "--model", str(model), "--out", str(out),
+        *args,
+    ]  # fmt: skip
+    result = subprocess.run(
+        command, cwd=settings.dialogues_dir, env=engine_environment(settings),
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    report_file = out / "report.json"
+    if result.returncode != 0 or not report_file.exists():
+        raise RuntimeError("scripts/nlu_report.py failed:\n" + result.stderr[-3000:])
+    report: dict[str, Any] = json.loads(report_file.read_text(encoding="utf-8"))
+    return report
+
+
+def predictions_of(section: dict[str, Any]) -> dict[str, tuple[str, float]]:
+    """(intent, confidence) per text from one NLU set of an engine report."""
+    if "predictions" not in section:
+        raise RuntimeError("the NLU evaluation failed:\n" + str(section.get("error")))
+    return {text: (str(p[0]), float(p[1])) for text, p in section["predictions"].items()}
+
+
+def nlu_predictions(
+    settings: Settings, model: Path, paths: list[Path]
+) -> dict[str, tuple[str, float]]:
+    """(intent, confidence) the model predicts for every example of ``paths`` (one run)."""
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "safety_heldout.yml"
-        doc = {
-            "version": "3.1",
-            "nlu": [
-                {"intent": intent, "examples": "".join(f"- {t}\n" for t in texts)}
-                for intent, texts in blocks.items()
-            ],
-        }
-        data.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
-        out = Path(tmp) / "results"
-        command = [
-            str(settings.rasa_python), "-m", "rasa", "test", "nlu", "--nlu", str(data),
-            "--model", str(model), "--out", str(out), "--successes",
-        ]  # fmt: skip
-        result = subprocess.run(
-            command, cwd=settings.dialogues_dir, env=engine_environment(settings),
-            capture_output=True, text=True, timeout=900,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise RuntimeError("rasa test nlu failed:\n" + result.stderr[-3000:])
-        predictions: dict[str, tuple[str, float]] = {}
-        for name in ("intent_successes.json", "intent_errors.json"):
-            file = out / name
-            if file.exists():
-                for row in json.loads(file.read_text(encoding="utf-8")):
-                    top = row.get("intent_prediction") or {}
-                    predictions[row["text"]] = (
-                        str(top.get("name")),
-                        float(top.get("confidence") or 0),
-                    )
-    return predictions
+        write_heldout(paths, data)
+        report = engine_report(settings, model, Path(tmp) / "results", "--nlu", f"safety={data}")
+    return predictions_of(report["nlu"]["safety"])
 
 
 def flagged(text: str, predicted: tuple[str, float]) -> dict[str, bool]:
@@ -180,7 +193,7 @@ def main() -> int:
     args = parser.parse_args()
     settings = load_settings({"BOT_HOME": str(ROOT)})
     model = args.model or ensure_model(settings)
-    print(f"model: {model.name}; running rasa test nlu on the crisis and ordinary sets ...")
+    print(f"model: {model.name}; evaluating the NLU on the crisis and ordinary sets ...")
     predictions = nlu_predictions(settings, model, [CRISIS_HELDOUT, ORDINARY_HELDOUT])
     report = figures(predictions)
     print_report(report)

@@ -1,19 +1,15 @@
 """Crisis detection with the trained engine model on the held-out crisis and ordinary sets:
 the `crisis` intent alone, and both layers together (the intent OR bot.dialogue.safety.is_crisis).
-One `rasa test nlu` run (scripts/bench_safety.py) feeds every test here. The safety net alone
-is tested without the engine in tests/dialogue/test_safety.py."""
+The engine report of tests/dialogues/conftest.py (both sets in one file, evaluated like `rasa
+test nlu`, as scripts/bench_safety.py does) feeds every test here. The safety net alone is
+tested without the engine in tests/dialogue/test_safety.py."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-
-from bot.settings import PROJECT_ROOT
-from tests.conftest import make_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -28,22 +24,10 @@ FALSE_ALARM_CEILING = 0.05
 NLU_RECALL_FLOOR = 0.70
 
 
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_safety", PROJECT_ROOT / "scripts" / "bench_safety.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def report(trained_model: Path) -> dict[str, Any]:
-    module = bench()
-    settings = make_settings(PROJECT_ROOT / "var")
-    paths = [module.CRISIS_HELDOUT, module.ORDINARY_HELDOUT]
-    result: dict[str, Any] = module.figures(module.nlu_predictions(settings, trained_model, paths))
+def report(bench: ModuleType, engine_report: dict[str, Any]) -> dict[str, Any]:
+    predictions = bench.predictions_of(engine_report["nlu"]["safety"])
+    result: dict[str, Any] = bench.figures(predictions)
     crisis, ordinary = result["crisis"], result["ordinary"]
     print(
         f"\ncrisis recall: NLU {crisis['nlu']:.1%}, safety net {crisis['net']:.1%}, "
