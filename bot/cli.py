@@ -43,12 +43,17 @@ def create_web_invite(
     label: str | None = None,
     reuse_label: bool = False,
 ) -> str:
-    """Create a pseudonymous patient with a web invitation; return the chat URL."""
+    """Create a pseudonymous patient with a web invitation; return the chat URL.
+
+    With `reuse_label`, the patient of that label who has a web link to the questionnaire is
+    reused: a stored link cannot be reprinted (only its hash is kept), so their web links to
+    it are revoked ("replaced") and a new one is issued, which opens the same conversation.
+    """
     from sqlalchemy import select
 
     from bot.storage import db
     from bot.storage.models import Invitation, Patient
-    from bot.storage.patients import create_invitation, create_patient
+    from bot.storage.patients import create_invitation, create_patient, revoke_invitation
 
     questionnaires = _questionnaires(settings)
     if questionnaire_id not in questionnaires:
@@ -56,8 +61,9 @@ def create_web_invite(
         raise SystemExit(f"error: unknown questionnaire '{questionnaire_id}' (known: {known})")
     factory = db.open(settings).session_factory
     with db.session_scope(factory) as session:
+        patient = None
         if reuse_label and label:
-            existing = session.scalar(
+            previous = session.scalars(
                 select(Invitation)
                 .join(Patient)
                 .where(
@@ -65,12 +71,17 @@ def create_web_invite(
                     Invitation.questionnaire_id == questionnaire_id,
                     Invitation.channel == "web",
                 )
-            )
-            if existing is not None:
-                return f"{settings.public_url}/chat/{existing.token}"
-        patient = create_patient(session, label=label)
-        invitation = create_invitation(session, patient, questionnaire_id)
-        return f"{settings.public_url}/chat/{invitation.token}"
+                .order_by(Invitation.id)
+            ).all()
+            if previous:
+                patient = previous[0].patient
+                for invitation in previous:
+                    if invitation.patient_id == patient.id:
+                        revoke_invitation(session, invitation, "replaced")
+        if patient is None:
+            patient = create_patient(session, label=label)
+        issued = create_invitation(session, patient, questionnaire_id)
+        return f"{settings.public_url}/chat/{issued.token}"
 
 
 # ---------------------------------------------------------------------- run
@@ -197,6 +208,34 @@ def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         print(link)
         return 0
     print(create_web_invite(settings, args.questionnaire, label=args.label))
+    return 0
+
+
+# ---------------------------------------------------------------------- revoke
+
+
+def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    """Revoke every link of a patient (web chat, Telegram invitations, hand-off links)."""
+    from bot.storage import db
+    from bot.storage.audit import audit
+    from bot.storage.patients import patient_by_pseudonym, revoke_patient_links
+
+    factory = db.open(settings).session_factory
+    with db.session_scope(factory) as session:
+        patient = patient_by_pseudonym(session, args.pseudonym)
+        if patient is None:
+            print(f"error: no patient {args.pseudonym}", file=sys.stderr)
+            return 2
+        count = revoke_patient_links(session, patient.id, "cli")
+        audit(
+            session,
+            actor=f"cli:{getpass.getuser()}",
+            action="patient.revoke",
+            patient_id=patient.id,
+            detail=str(count),
+        )
+    noun = "link" if count == 1 else "links"
+    print(f"Revoked {count} {noun} of {args.pseudonym}.")
     return 0
 
 
@@ -355,6 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--channel", default="web", choices=["web", "telegram"])
     invite.add_argument("--label", help="optional label for staff (never a name or CPR number)")
     invite.set_defaults(handler=cmd_invite)
+
+    revoke = commands.add_parser("revoke", help="revoke all links of a patient (P-XXXXXXXX)")
+    revoke.add_argument("pseudonym", help="the patient's pseudonym, e.g. P-ABCD2345")
+    revoke.set_defaults(handler=cmd_revoke)
 
     chat = commands.add_parser("chat", help="talk to the running bot in this terminal")
     chat.add_argument("--url", help="an existing chat link; default: a new test patient")

@@ -102,6 +102,10 @@ class Settings:
     actions_port: int = 5055
     actions_secret: str = field(default="", repr=False)
     rasa_auth_token: str = field(default="", repr=False)
+    # Web chat links: a link expires this many days after its last use; the
+    # link the Telegram consent step sends works once, for this many minutes.
+    link_days: int = 60
+    handoff_minutes: int = 15
 
     def contacts_for(self, site: str | None) -> CrisisContacts:
         """The crisis contacts of a patient's site (the default ones for no or another site)."""
@@ -226,6 +230,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         actions_port=int(env.get("BOT_ACTIONS_PORT", "5055")),
         actions_secret=env.get("BOT_ACTIONS_SECRET", "").strip(),
         rasa_auth_token=env.get("RASA_AUTH_TOKEN", "").strip(),
+        link_days=int(env.get("BOT_LINK_DAYS", "60")),
+        handoff_minutes=int(env.get("BOT_HANDOFF_MINUTES", "15")),
     )
 
 

@@ -47,7 +47,7 @@ def new_conversation(
             patient.screening = screening
         if literacy_level is not None:
             patient.literacy_level = literacy_level
-        invitation = create_invitation(session, patient, questionnaire_id)
+        invitation = create_invitation(session, patient, questionnaire_id).invitation
         conversation = conversation_for_invitation(session, invitation)
         return conversation.id
 

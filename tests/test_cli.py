@@ -13,7 +13,7 @@ from bot import cli
 from bot.settings import get_settings
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import make_engine, make_session_factory, session_scope
-from bot.storage.patients import invitation_by_token
+from bot.storage.patients import hash_token, invitation_by_token
 from bot.storage.responses import open_response
 
 ENV_TO_CLEAR = ("DATABASE_URL", "BOT_HOME", "BOT_HOST", "BOT_PORT", "BOT_PUBLIC_URL",
@@ -40,7 +40,7 @@ def _invitations(var_dir: Path) -> list[tuple[str, str, str | None]]:
             from bot.storage.models import Invitation, Patient
 
             rows = session.execute(
-                select(Invitation.token, Invitation.questionnaire_id, Patient.label)
+                select(Invitation.token_hash, Invitation.questionnaire_id, Patient.label)
                 .join(Patient)
             ).all()
             return [tuple(row) for row in rows]  # type: ignore[misc]
@@ -56,7 +56,7 @@ def test_invite_prints_a_chat_link(var_dir: Path, capsys: pytest.CaptureFixture[
     token = match.group(1)
     assert len(token) >= 32
     assert (var_dir / "bot.db").exists()
-    assert _invitations(var_dir) == [(token, "who5", None)]
+    assert _invitations(var_dir) == [(hash_token(token), "who5", None)]  # never the token
 
 
 def test_invite_twice_gives_two_patients(
@@ -147,3 +147,69 @@ def test_export_empty_bundle_has_no_empty_array(
     cli.main(["export", "--format", "fhir"])
     bundle = json.loads(capsys.readouterr().out)
     assert "entry" not in bundle
+
+
+def _link_states(var_dir: Path, pseudonym: str) -> list[tuple[str | None, bool]]:
+    """(revoked_reason, revoked?) of each of the patient's links, oldest first."""
+    from sqlalchemy import select
+
+    from bot.storage.models import Invitation, Patient
+
+    engine = make_engine(f"sqlite:///{var_dir / 'bot.db'}")
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            rows = session.execute(
+                select(Invitation.revoked_reason, Invitation.revoked_at)
+                .join(Patient)
+                .where(Patient.pseudonym == pseudonym)
+                .order_by(Invitation.id)
+            ).all()
+            return [(reason, at is not None) for reason, at in rows]
+    finally:
+        engine.dispose()
+
+
+def _pseudonym_of(var_dir: Path, token: str) -> str:
+    engine = make_engine(f"sqlite:///{var_dir / 'bot.db'}")
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            invitation = invitation_by_token(session, token)
+            assert invitation is not None
+            return invitation.patient.pseudonym
+    finally:
+        engine.dispose()
+
+
+def test_revoke_closes_every_link_of_the_patient(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["invite", "--questionnaire", "who5"])
+    token = URL.match(capsys.readouterr().out.strip()).group(1)  # type: ignore[union-attr]
+    pseudonym = _pseudonym_of(var_dir, token)
+    other = cli.main(["invite", "--questionnaire", "who5"])  # another patient: left alone
+    assert other == 0
+    capsys.readouterr()
+
+    assert cli.main(["revoke", pseudonym]) == 0
+    assert capsys.readouterr().out.strip() == f"Revoked 1 link of {pseudonym}."
+    assert _link_states(var_dir, pseudonym) == [("cli", True)]
+    assert cli.main(["revoke", pseudonym]) == 0  # nothing left to revoke
+    assert capsys.readouterr().out.strip() == f"Revoked 0 links of {pseudonym}."
+    assert len(_invitations(var_dir)) == 2  # the other patient's link is not revoked
+
+
+def test_revoke_an_unknown_patient(var_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["invite", "--questionnaire", "who5"])
+    assert cli.main(["revoke", "P-NOSUCH22"]) == 2
+    assert "no patient P-NOSUCH22" in capsys.readouterr().err
+
+
+def test_the_demo_patient_gets_a_new_link_and_the_old_one_is_replaced(var_dir: Path) -> None:
+    settings = get_settings()
+    first = cli.create_web_invite(settings, "who5", label="demo", reuse_label=True)
+    second = cli.create_web_invite(settings, "who5", label="demo", reuse_label=True)
+    assert first != second
+    first_token, second_token = first.rsplit("/", 1)[1], second.rsplit("/", 1)[1]
+    pseudonym = _pseudonym_of(var_dir, second_token)
+    assert _pseudonym_of(var_dir, first_token) == pseudonym  # the same demo patient
+    assert _link_states(var_dir, pseudonym) == [("replaced", True), (None, False)]

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from bot import speech
+from bot.channels.chat_input import InputError, read_post, unreadable
 from bot.settings import CrisisContacts, Settings
 from bot.storage.audit import audit
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
-from bot.storage.models import Message, utcnow
+from bot.storage.models import Message
 from bot.storage.patient_profiles import site_of
-from bot.storage.patients import invitation_by_token
+from bot.storage.patients import consume_handoff, invitation_by_token, touch, web_link_gone
 from bot.storage.transcripts import transcript
 from bot.turn.handler import TurnHandler
 from bot.turn.messages import Inbound, Reply
@@ -26,7 +26,6 @@ from bot.turn.payloads import BadInput
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 16 * 1024
 MAX_MESSAGE_ID = 2**31 - 1
 
 _templates = Environment(
@@ -48,30 +47,74 @@ def _contacts(request: Request, patient_id: int | None) -> CrisisContacts:
         return settings.contacts_for(site_of(session, patient_id))
 
 
+class LinkGone(Exception):
+    """A web chat link that was revoked or has expired (HTTP 410; nothing is stored)."""
+
+    def __init__(self, patient_id: int) -> None:
+        super().__init__("link gone")
+        self.patient_id = patient_id
+
+
+def gone_json(request: Request) -> JSONResponse:
+    texts = request.app.state.texts
+    return error(
+        410,
+        texts._(
+            "The link no longer works. Contact your department. They will give you a new "
+            "link if you need one."
+        ),
+    )
+
+
 def _conversation_id(request: Request, token: str) -> tuple[str | None, int | None]:
-    """The conversation a web chat link opens, or (None, None) for an unknown link and for an
-    expired link that was never used (a link in use keeps working)."""
+    """The conversation a web chat link opens, or (None, None) for an unknown link; raises
+    LinkGone for a revoked or expired one (checked before anything is written)."""
     factory = request.app.state.session_factory
     with session_scope(factory) as session:
         invitation = invitation_by_token(session, token)
         if invitation is None or invitation.channel != "web":
             return None, None
-        expired = invitation.expires_at is not None and invitation.expires_at < utcnow()
-        if expired and invitation.used_at is None:
-            return None, None
+        if web_link_gone(invitation, request.app.state.settings.link_days):
+            raise LinkGone(invitation.patient_id)
+        touch(invitation)
         conversation = conversation_for_invitation(session, invitation)
         return conversation.id, invitation.patient_id
 
 
+def _handoff(request: Request, token: str) -> tuple[str | None, int | None]:
+    """A hand-off link (sent over Telegram) used up: (a fresh web token for the same
+    conversation, None); (None, patient) when it was a hand-off link no longer usable;
+    (None, None) when the token is not a hand-off link."""
+    with session_scope(request.app.state.session_factory) as session:
+        invitation = invitation_by_token(session, token)
+        if invitation is None or invitation.channel != "handoff":
+            return None, None
+        issued = consume_handoff(session, invitation)
+        if issued is None:
+            return None, invitation.patient_id
+        return issued.token, None
+
+
+def _page(request: Request, name: str, status: int, contacts: CrisisContacts) -> HTMLResponse:
+    page = _templates.get_template(name).render(texts=request.app.state.texts, contacts=contacts)
+    return HTMLResponse(page, status_code=status)
+
+
 async def chat_page(request: Request) -> Response:
     token = request.path_params["token"]
-    conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
+    fresh, used_up = await asyncio.to_thread(_handoff, request, token)
+    if fresh is not None:
+        return RedirectResponse(f"/chat/{fresh}", status_code=303)
+    try:
+        if used_up is not None:
+            raise LinkGone(used_up)
+        conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
+    except LinkGone as gone:
+        contacts = await asyncio.to_thread(_contacts, request, gone.patient_id)
+        return _page(request, "gone.html", 410, contacts)
     contacts = await asyncio.to_thread(_contacts, request, patient_id)
     if conversation_id is None:
-        page = _templates.get_template("not_found.html").render(
-            texts=request.app.state.texts, contacts=contacts
-        )
-        return HTMLResponse(page, status_code=404)
+        return _page(request, "not_found.html", 404, contacts)
     page = _templates.get_template("chat.html").render(
         texts=request.app.state.texts,
         api_url=f"/api/chat/{token}/messages",
@@ -144,42 +187,36 @@ async def get_messages(request: Request) -> Response:
 
 async def post_message(request: Request) -> Response:
     token = request.path_params["token"]
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        return error(413, "message too large")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return error(413, "message too large")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return error(400, "body must be JSON")
-    if not isinstance(data, dict):
-        return error(400, "body must be a JSON object")
-    text, payload = data.get("text"), data.get("payload")
-    if (text is None) == (payload is None):
-        return error(400, "give exactly one of 'text' or 'payload'")
-    if not isinstance(text if text is not None else payload, str):
-        return error(400, "'text' and 'payload' must be strings")
-    settings = request.app.state.settings
-    if text is not None and len(text) > settings.max_message_chars:
-        return error(413, f"message longer than {settings.max_message_chars} characters")
+    texts = request.app.state.texts
+    max_chars = request.app.state.settings.max_message_chars
+    post = await read_post(request.stream(), request.headers, texts, max_chars)
+    if isinstance(post, InputError):
+        return error(post.status, post.message)
     conversation_id, _patient = await asyncio.to_thread(_conversation_id, request, token)
     if conversation_id is None:
         return error(404, "unknown chat link")
     handler: TurnHandler = request.app.state.chat
-    inbound = Inbound(conversation_id, text=text or "", channel="web", payload=payload)
+    inbound = Inbound(
+        conversation_id,
+        text=post.text or "",
+        channel="web",
+        payload=post.payload,
+        link_id=post.link_id,
+    )
     try:
         replies = await handler.handle(inbound)
-    except BadInput as problem:
-        return error(400, str(problem))
+    except BadInput:
+        return error(400, unreadable(texts))
     return JSONResponse({"messages": [_reply_json(token, reply) for reply in replies]})
 
 
 async def messages_endpoint(request: Request) -> Response:
-    if request.method == "POST":
-        return await post_message(request)
-    return await get_messages(request)
+    try:
+        if request.method == "POST":
+            return await post_message(request)
+        return await get_messages(request)
+    except LinkGone:
+        return gone_json(request)
 
 
 def _spoken_text(request: Request, token: str, message_id: int) -> str | None:
@@ -198,7 +235,10 @@ async def audio_endpoint(request: Request) -> Response:
     """A bot question as Danish speech (WAV), for the page's "Læs op" button."""
     token = request.path_params["token"]
     message_id: int = request.path_params["message_id"]
-    text = await asyncio.to_thread(_spoken_text, request, token, message_id)
+    try:
+        text = await asyncio.to_thread(_spoken_text, request, token, message_id)
+    except LinkGone:
+        return gone_json(request)
     if text is None or not speech.clean_text(text):
         return error(404, "no audio for this message")
     cache_dir = request.app.state.settings.var_dir / "audio"

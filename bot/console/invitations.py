@@ -13,7 +13,7 @@ from bot.channels import telegram
 from bot.dialogue.context import SCREENING_ID
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
-from bot.storage.models import Invitation
+from bot.storage.patients import IssuedInvitation
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,9 @@ def may_invite_to(questionnaire: Questionnaire | None) -> bool:
     return questionnaire is not None and questionnaire.id != SCREENING_ID
 
 
-def web_link(settings: Settings, invitation: Invitation) -> str:
-    return f"{settings.public_url}/chat/{invitation.token}"
+def web_link(settings: Settings, issued: IssuedInvitation) -> str:
+    """The chat link of a new invitation: shown once, as only its hash is stored."""
+    return f"{settings.public_url}/chat/{issued.token}"
 
 
 def telegram_link(

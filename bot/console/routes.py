@@ -38,6 +38,9 @@ def page_routes() -> list[BaseRoute]:
         Route("/patients/{pseudonym}/review", patients.review, methods=POST),
         Route("/patients/{pseudonym}/assign", patients.assign, methods=POST),
         Route("/patients/{pseudonym}/withdraw", patients.withdraw, methods=POST),
+        Route(
+            "/patients/{pseudonym}/links/{invitation_id:int}/revoke", patients.revoke, methods=POST
+        ),
         Route("/patients/{pseudonym}/invite", invite.invite_again, methods=POST),
         Route("/patients/{pseudonym}/export", exports.patient_export, methods=POST),
         Route("/patients/{pseudonym}/access-log", patients.access_log_page, methods=GET),

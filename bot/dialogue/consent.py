@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.dialogue.context import DialogueContext
 from bot.dialogue.outcome import Outcome
 from bot.dialogue.state import TurnState
 from bot.questionnaire.interpret import read_yes_no
 from bot.storage.audit import audit
 from bot.storage.models import utcnow
-from bot.storage.patients import web_invitation_for
+from bot.storage.patients import handoff_invitation
 from bot.turn.messages import Button, Inbound, Reply
 from bot.turn.payloads import intent_payload
 
@@ -92,13 +94,19 @@ def consent_question(ctx: DialogueContext, state: TurnState) -> list[Reply]:
         ),
     ]
     if state.channel == "telegram":
-        # Say plainly that Telegram is not end-to-end encrypted; offer the web chat.
-        web = web_invitation_for(state.session, state.conversation)
+        # Say plainly that Telegram is not end-to-end encrypted; offer the web chat. The link
+        # sent here works once and briefly: the long-lived web link never travels over
+        # Telegram (opening this one issues it, in the browser).
+        handoff = handoff_invitation(
+            state.session,
+            state.conversation,
+            timedelta(minutes=ctx.settings.handoff_minutes),
+        )
         notice = ctx._(
             "You are writing to me on Telegram. Telegram chats are not end-to-end "
             "encrypted, so Telegram could read them. Never write your name or CPR number "
             "here. If you prefer, you can answer in our secure web chat instead: {url}",
-            url=f"{ctx.settings.public_url}/chat/{web.token}",
+            url=f"{ctx.settings.public_url}/chat/{handoff.token}",
         )
         replies.insert(-1, Reply(notice, meta={"kind": "privacy"}))
     return replies

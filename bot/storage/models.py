@@ -77,12 +77,18 @@ class Invitation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # A link is a bearer secret: only the SHA-256 of its token is kept (migration 0007_links),
+    # so the database cannot reprint a link; create_invitation hands out the token once.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     questionnaire_id: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(16), default="web")
+    channel: Mapped[str] = mapped_column(String(16), default="web")  # web|telegram|handoff
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
-    used_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]  # first use
+    # Web links expire BOT_LINK_DAYS after their last activity (written at most hourly).
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(16))  # console|cli|withdrawn|…
 
     patient: Mapped[Patient] = relationship(back_populates="invitations")
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Conversation, Invitation, Message, Patient, utcnow
-from bot.storage.patients import create_invitation
+from bot.storage.patients import IssuedInvitation, create_invitation
 from bot.storage.telegram_models import TelegramChat
 from bot.storage.transcripts import message_with_external_id
 
@@ -39,7 +39,7 @@ def link_telegram_chat(
 
 def new_telegram_invitation(
     session: Session, patient_id: int, questionnaire_id: str, *, valid_for: timedelta
-) -> Invitation | None:
+) -> IssuedInvitation | None:
     """A new Telegram invitation for an existing patient (None: there is no such patient)."""
     patient = session.get(Patient, patient_id)
     if patient is None:
@@ -47,6 +47,18 @@ def new_telegram_invitation(
     return create_invitation(
         session, patient, questionnaire_id, channel="telegram", valid_for=valid_for
     )
+
+
+def unlink_telegram_chats(session: Session, patient_id: int) -> int:
+    """Forget the patient's Telegram chats (withdrawal): the bot no longer writes to them, and
+    a message from one is treated as from a stranger. Returns how many."""
+    rows = session.scalars(select(TelegramChat).where(TelegramChat.patient_id == patient_id))
+    count = 0
+    for row in rows.all():
+        session.delete(row)
+        count += 1
+    session.flush()
+    return count
 
 
 def unblock_telegram_chat(session: Session, chat_id: int) -> None:

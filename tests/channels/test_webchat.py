@@ -16,7 +16,12 @@ import pytest
 from bot.i18n import Texts
 from bot.storage.db import session_scope
 from bot.storage.models import Message
-from bot.storage.patients import create_invitation, create_patient, invitation_by_token
+from bot.storage.patients import (
+    create_invitation,
+    create_patient,
+    hash_token,
+    invitation_by_token,
+)
 from bot.turn.messages import Inbound
 from bot.web import create_app
 from tests.conftest import make_settings
@@ -72,7 +77,9 @@ def stored(client: TestClient, token: str | None = None) -> list[Message]:
 
     query = select(Message).order_by(Message.id)
     if token is not None:
-        query = query.join(Conversation).join(Invitation).where(Invitation.token == token)
+        query = query.join(Conversation).join(Invitation).where(
+            Invitation.token_hash == hash_token(token)
+        )
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
         return list(session.scalars(query))
 
@@ -203,7 +210,7 @@ def test_both_pages_name_the_configured_emergency_number(client: TestClient) -> 
         assert html.unescape(note.group(1)) == expected, path
 
 
-def test_expired_unused_link_does_not_open_a_chat(client: TestClient) -> None:
+def test_expired_unused_link_is_gone(client: TestClient) -> None:
     from datetime import timedelta
 
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
@@ -211,8 +218,8 @@ def test_expired_unused_link_does_not_open_a_chat(client: TestClient) -> None:
         token = create_invitation(
             session, patient, "who5", valid_for=timedelta(seconds=-1)
         ).token
-    assert client.get(f"/chat/{token}").status_code == 404
-    assert client.post(api(token), json={"text": "hej"}).status_code == 404
+    assert client.get(f"/chat/{token}").status_code == 410
+    assert client.post(api(token), json={"text": "hej"}).status_code == 410
     assert stored(client, token) == []
 
 
@@ -264,7 +271,7 @@ def test_too_large_body_is_413(client: TestClient) -> None:
     body = json.dumps({"text": "x" * (16 * 1024 + 1)}).encode()
     response = client.post(api(token), content=body, headers={"content-type": "application/json"})
     assert response.status_code == 413
-    assert response.json() == {"error": "message too large"}
+    assert response.json() == {"error": "Din besked er for lang. Skriv den lidt kortere."}
     assert stored(client, token) == []
 
 
@@ -429,7 +436,9 @@ def _conversation_of(client: TestClient, token: str) -> str:
 
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
         (cid,) = session.scalars(
-            select(Conversation.id).join(Invitation).where(Invitation.token == token)
+            select(Conversation.id)
+            .join(Invitation)
+            .where(Invitation.token_hash == hash_token(token))
         ).all()
         return cid
 

@@ -61,8 +61,8 @@ def new_chat(client: TestClient) -> Chat:
     factory = client.app.state.session_factory  # type: ignore[attr-defined]
     with session_scope(factory) as session:
         patient = create_patient(session)
-        invitation = create_invitation(session, patient, "who5", channel="web")
-        conversation = conversation_for_invitation(session, invitation)
+        issued = create_invitation(session, patient, "who5", channel="web")
+        conversation = conversation_for_invitation(session, issued.invitation)
         silent = add_message(
             session, conversation, direction="out", channel="web", text="Hej! Jeg er en chatbot."
         )
@@ -84,7 +84,7 @@ def new_chat(client: TestClient) -> Chat:
             text="Jeg hedder Hans og har ondt i ryggen",
             meta={"audio": True},
         )
-        return Chat(invitation.token, conversation.id, spoken.id, silent.id, answer.id)
+        return Chat(issued.token, conversation.id, spoken.id, silent.id, answer.id)
 
 
 def audio(token: str, message_id: int | str) -> str:

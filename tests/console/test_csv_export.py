@@ -53,7 +53,7 @@ def test_csv_rows_and_privacy(
     needs = _patient_with_free_text(session_factory)
     with session_scope(session_factory) as session:
         text, included = export_csv(session, questionnaires, key=KEY)
-        secrets_ = [i.token for i in session.scalars(select(Invitation))]
+        secrets_ = [i.token_hash for i in session.scalars(select(Invitation))]
         secrets_ += [p.pseudonym for p in session.scalars(select(Patient))]
         secrets_ += [r.id for r in session.scalars(select(Response))]
         secrets_ += [who5, needs, "Stue 12", "Hansen", "010203", "=9+1"]

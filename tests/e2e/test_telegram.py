@@ -199,10 +199,16 @@ def consent(user: TelegramUser, tg: TelegramSystem, texts: Texts) -> None:
 
 
 def web_link(user: TelegramUser) -> str:
+    """The web chat link that the Telegram notice's hand-off link leads to: the hand-off link
+    works once (a second open answers 410) and redirects to a fresh web chat link."""
     texts = [m.get("text", "") for m in user.api.chat_messages(user.chat_id)]
     match = next(re.search(r"(http://\S+/chat/[A-Za-z0-9_-]+)", t) for t in texts if "/chat/" in t)
     assert match is not None
-    return match.group(1)
+    handoff = match.group(1)
+    opened = httpx.get(handoff, follow_redirects=False)
+    assert opened.status_code == 303
+    assert httpx.get(handoff, follow_redirects=False).status_code == 410
+    return str(httpx.URL(handoff).join(opened.headers["location"]))
 
 
 # ---------------------------------------------------------------------- the questionnaire

@@ -71,6 +71,7 @@ class Stored:
     patient: Patient
     invitation: Invitation
     response: Response
+    token: str  # the link's token, known only at creation
 
     @property
     def conversation_id(self) -> str:
@@ -94,13 +95,16 @@ def start_response(session: Session) -> StartResponse:
     ) -> Stored:
         if patient is None:
             patient = create_patient(session, label="Testperson Hansen")
-        invitation = create_invitation(session, patient, questionnaire.id)
+        issued = create_invitation(session, patient, questionnaire.id)
+        invitation = issued.invitation
         conversation = conversation_for_invitation(session, invitation)
         response = open_response(session, conversation, questionnaire.version)
         response.status = status
         response.completed_at = completed_at
         session.flush()
-        return Stored(patient=patient, invitation=invitation, response=response)
+        return Stored(
+            patient=patient, invitation=invitation, response=response, token=issued.token
+        )
 
     return start
 

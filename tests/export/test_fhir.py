@@ -371,7 +371,7 @@ def test_only_the_pseudonym_identifies_the_patient(
     b = export_bundle(session, questionnaires, include_observations=True)
     text = json.dumps(b, ensure_ascii=False)
     assert stored.patient.pseudonym in text
-    assert stored.invitation.token not in text
+    assert stored.token not in text and stored.invitation.token_hash not in text
     assert stored.conversation_id not in text
     assert stored.patient.label is not None and stored.patient.label not in text
     assert "Hansen" not in text

@@ -22,7 +22,7 @@ def new_conversation(
 ) -> tuple[Patient, Invitation, Conversation]:
     """A new patient, invited to a questionnaire, with the conversation the invitation opens."""
     patient = create_patient(session)
-    invitation = create_invitation(session, patient, questionnaire_id)
+    invitation = create_invitation(session, patient, questionnaire_id).invitation
     conversation = conversation_for_invitation(session, invitation)
     return patient, invitation, conversation
 

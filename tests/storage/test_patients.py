@@ -78,9 +78,9 @@ def test_tokens_are_long_random_and_url_safe(session_factory: sessionmaker[Sessi
 
     with session_scope(session_factory) as session:
         patient = create_patient(session)
-        invitation = create_invitation(session, patient, "who5", valid_for=timedelta(days=7))
-        token = invitation.token
-        assert invitation.channel == "web"
+        issued = create_invitation(session, patient, "who5", valid_for=timedelta(days=7))
+        token = issued.token
+        assert issued.invitation.channel == "web"
     assert len(token) >= 32
     with session_scope(session_factory) as session:
         found = invitation_by_token(session, token)

@@ -66,15 +66,15 @@ def _new_invitation(
     questionnaire_id: str,
 ) -> str:
     with session_scope(session_factory) as session:
-        invitation = new_telegram_invitation(
+        issued = new_telegram_invitation(
             session,
             patient_id,
             questionnaire_id,
             valid_for=timedelta(days=settings.telegram_invite_days),
         )
-        if invitation is None:
+        if issued is None:
             raise InviteError(f"no patient with id {patient_id}")
-        return invitation.token
+        return issued.token
 
 
 async def telegram_invite_link(
@@ -166,7 +166,7 @@ def _open(
                 unblock_telegram_chat(session, chat_id)
             return Opening(link.conversation_id, "known", link.keyboard_message_id)
         expired = invitation.expires_at is not None and invitation.expires_at <= utcnow()
-        if invitation.used_at is not None or expired:
+        if invitation.used_at is not None or expired or invitation.revoked_at is not None:
             return Opening(None, "bad_invite")
         live = link.keyboard_message_id if link is not None else None
         conversation = conversation_for_invitation(session, invitation)

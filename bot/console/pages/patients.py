@@ -22,14 +22,16 @@ from bot.console.http import (
     texts,
     whole_number,
 )
-from bot.console.invitations import invitable, web_link
+from bot.console.invitations import invitable
 from bot.console.patient_view import load
 from bot.storage.alerts import acknowledge_alerts
 from bot.storage.audit import access_log
-from bot.storage.models import utcnow
+from bot.storage.models import Invitation, utcnow
 from bot.storage.patient_profiles import profile_for_update, profile_of
+from bot.storage.patients import revoke_invitation, revoke_patient_links, web_link_gone
 from bot.storage.reviews import add_review
 from bot.storage.staff import active_members, team_by_id, teams_in
+from bot.storage.telegram_chats import unlink_telegram_chats
 
 MAX_NOTE = 2000
 
@@ -48,10 +50,14 @@ def patient_page(request: Request) -> Response:
         record(
             request, session, "patient.view", patient_id=patient.id, detail="transcript and answers"
         )
-        web_links = {
-            invitation.id: web_link(settings(request), invitation)
+        link_days = settings(request).link_days
+        # A link cannot be shown again (only its hash is stored): the page says whether it
+        # still works and offers to close it.
+        gone = {
+            invitation.id
             for invitation in view.invitations
-            if invitation.channel == "web"
+            if invitation.revoked_at is not None
+            or (invitation.channel == "web" and web_link_gone(invitation, link_days))
         }
         return render(
             request,
@@ -59,7 +65,7 @@ def patient_page(request: Request) -> Response:
             view=view,
             teams=teams,
             members=members,
-            web_links=web_links,
+            gone=gone,
             questionnaires=invitable(questionnaires(request)),
             done=query(request, "done"),
         )
@@ -121,9 +127,32 @@ def withdraw(request: Request) -> Response:
         profile = profile_for_update(session, patient.id, created_by=me.email)
         profile.withdrawn_at = None if reinstate else utcnow()
         action = "patient.reinstate" if reinstate else "patient.withdraw"
-        record(request, session, action, patient_id=patient.id)
+        detail = None
+        if not reinstate:
+            # Withdrawal closes every way in; reinstating opens none again (a new invitation
+            # is needed), since a revoked link stays revoked.
+            closed = revoke_patient_links(session, patient.id, "withdrawn")
+            unlinked = unlink_telegram_chats(session, patient.id)
+            detail = f"links closed: {closed}, Telegram chats unlinked: {unlinked}"
+        record(request, session, action, patient_id=patient.id, detail=detail)
         pseudonym = patient.pseudonym
     return redirect(f"/patients/{pseudonym}", done="reinstated" if reinstate else "withdrawn")
+
+
+@requires("authenticated")
+def revoke(request: Request) -> Response:
+    """Close one of the patient's links ("Luk linket"): it answers 410 from now on."""
+    me = staff(request)
+    invitation_id: int = request.path_params["invitation_id"]
+    with database(request) as session:
+        patient = patient_for(session, me, request.path_params["pseudonym"])
+        invitation = session.get(Invitation, invitation_id)
+        if invitation is None or invitation.patient_id != patient.id:
+            return error_page(request, 404, texts(request)._("There is no such link."))
+        if revoke_invitation(session, invitation, "console"):
+            record(request, session, "patient.revoke", patient_id=patient.id, detail="1")
+        pseudonym = patient.pseudonym
+    return redirect(f"/patients/{pseudonym}", done="revoked")
 
 
 @requires("authenticated")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue.service import Dialogue
@@ -14,17 +15,18 @@ from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
 from bot.storage.models import Invitation, Patient, utcnow
 from bot.storage.patients import (
+    consume_handoff,
     create_invitation,
     create_patient,
+    handoff_invitation,
     invitation_by_token,
-    web_invitation_for,
 )
 from bot.storage.transcripts import add_message
 from bot.turn.messages import Inbound
 
 
 def _invite(session: Session, patient: Patient, channel: str, qid: str = "who5") -> Invitation:
-    return create_invitation(session, patient, qid, channel=channel)
+    return create_invitation(session, patient, qid, channel=channel).invitation
 
 
 def test_web_and_telegram_invitations_share_one_conversation(
@@ -44,28 +46,27 @@ def test_web_and_telegram_invitations_share_one_conversation(
         # Another patient never shares.
         stranger = _invite(session, create_patient(session), "web")
         assert conversation_for_invitation(session, stranger).id != first.id
-        # A web link made for the conversation opens that conversation.
-        link = web_invitation_for(session, first)
-        assert link.id == web.id
-        assert conversation_for_invitation(session, link).id == first.id
+        # The web link a hand-off link gives opens that conversation.
+        handoff = handoff_invitation(session, first, timedelta(minutes=15))
+        link = consume_handoff(session, handoff.invitation)
+        assert link is not None
+        assert conversation_for_invitation(session, link.invitation).id == first.id
 
 
-def test_an_unused_web_link_of_the_patient_is_offered_again(
+def test_a_handoff_link_opens_its_round_even_when_completed_meanwhile(
     session_factory: sessionmaker[Session],
 ) -> None:
-    """The console makes a web and a Telegram link at once; the patient starts on Telegram:
-    the web link offered at consent is the one already made, not another one."""
+    """The patient gets the hand-off link at consent on Telegram, finishes there, then opens
+    it: the web chat shows that conversation, not a new round."""
     with session_scope(session_factory) as session:
         patient = create_patient(session)
-        web = _invite(session, patient, "web")
-        telegram = _invite(session, patient, "telegram")
-        conversation = conversation_for_invitation(session, telegram)
-        assert web_invitation_for(session, conversation).id == web.id
-        web.expires_at = utcnow() - timedelta(seconds=1)  # an expired one is not offered
+        conversation = conversation_for_invitation(session, _invite(session, patient, "telegram"))
+        handoff = handoff_invitation(session, conversation, timedelta(minutes=15))
+        conversation.status, conversation.completed_at = "completed", utcnow()
         session.flush()
-        fresh = web_invitation_for(session, conversation)
-        assert fresh.id != web.id and fresh.channel == "web"
-        assert conversation_for_invitation(session, fresh).id == conversation.id
+        link = consume_handoff(session, handoff.invitation)
+        assert link is not None
+        assert conversation_for_invitation(session, link.invitation).id == conversation.id
 
 
 def test_an_invitation_made_after_completion_starts_a_new_round(
@@ -85,9 +86,11 @@ def test_an_invitation_made_after_completion_starts_a_new_round(
         second = conversation_for_invitation(session, later)
         assert second.id != first.id
         assert conversation_for_invitation(session, later).id == second.id
-        # The web link for the new round is one that opens the new round.
-        link = web_invitation_for(session, second)
-        assert conversation_for_invitation(session, link).id == second.id
+        # The hand-off link made in the new round opens the new round.
+        handoff = handoff_invitation(session, second, timedelta(minutes=15))
+        link = consume_handoff(session, handoff.invitation)
+        assert link is not None
+        assert conversation_for_invitation(session, link.invitation).id == second.id
 
 
 def test_consent_on_telegram_warns_and_offers_the_web_chat(
@@ -120,9 +123,12 @@ def test_consent_on_telegram_warns_and_offers_the_web_chat(
     url = notice.split()[-1]
     assert url.startswith(f"{settings.public_url}/chat/")
     with session_scope(session_factory) as session:
-        web_invitation = invitation_by_token(session, url.rsplit("/", 1)[1])
-        assert web_invitation is not None and web_invitation.channel == "web"
-        assert conversation_for_invitation(session, web_invitation).id == conversation_id
-    # Asked again (e.g. after a restart): the same web link, not a new one each time.
-    again = service.start(Inbound(conversation_id, intent="start"), questionnaire_active=False)
-    assert again.replies[-2].text == notice
+        # Not the long-lived web link: a short-lived, single-use hand-off link.
+        handoff = invitation_by_token(session, url.rsplit("/", 1)[1])
+        assert handoff is not None and handoff.channel == "handoff"
+        assert handoff.expires_at is not None
+        minutes = (handoff.expires_at - handoff.created_at) / timedelta(minutes=1)
+        assert minutes == pytest.approx(settings.handoff_minutes, abs=0.1)
+        web_link = consume_handoff(session, handoff)
+        assert web_link is not None
+        assert conversation_for_invitation(session, web_link.invitation).id == conversation_id

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from bot.storage.console_models import PatientProfile
 from bot.storage.db import session_scope
 from bot.storage.models import AuditEvent, Invitation, Patient
+from bot.storage.patients import hash_token
 from tests.console.conftest import Staff, login, post
 
 LINK = re.compile(r'<p class="link-box" id="web-link">([^<]+)</p>')
@@ -43,8 +44,9 @@ def test_invite_creates_a_pseudonymous_patient_with_link_and_qr(
         assert (profile.age_band, profile.sex, profile.site) == ("60-69", "female", "Aarhus")
         audit = session.scalars(select(AuditEvent.action).where(
             AuditEvent.patient_id == patient.id)).all()  # fmt: skip
-        pseudonym, token = patient.pseudonym, invitation.token
-    assert link.group(1) == f"http://127.0.0.1:8000/chat/{token}"
+        pseudonym, token_hash = patient.pseudonym, invitation.token_hash
+    prefix, token = link.group(1).rsplit("/", 1)
+    assert prefix == "http://127.0.0.1:8000/chat" and hash_token(token) == token_hash
     assert pseudonym in page
     assert '<svg class="qr"' in page and "<title id=" in page  # inline, with a text alternative
     assert "telegram-link" not in page  # Telegram is not configured
