@@ -30,9 +30,18 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
+
+from bot.course.plan_shape import PlanError
+from bot.course.plan_shape import fail as _fail
+from bot.course.plan_shape import keys as _keys
+from bot.course.plan_shape import mapping as _mapping
+from bot.course.plan_shape import text as _text
+
+__all__ = ["Plan", "PlanError", "PlanStep", "format_offset", "load_plan", "load_plans",
+           "parse_offset"]  # fmt: skip
 
 _OFFSET = re.compile(r"(\d+)\s*([wdh])")
 _UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1)}
@@ -40,20 +49,6 @@ TOP_REQUIRED = ("id", "title", "steps")
 TOP_OPTIONAL = ("description",)
 STEP_REQUIRED = ("questionnaire", "first", "overdue_after")
 STEP_OPTIONAL = ("every", "count", "until", "window", "reminders")
-
-
-class PlanError(ValueError):
-    """A plan file is invalid; ``str(error)`` reads e.g. ``kemo.yml, step 2: ...``."""
-
-    def __init__(self, file: str, step: int | None, problem: str) -> None:
-        self.file = file
-        self.step = step
-        self.problem = problem
-        where = file if step is None else f"{file}, step {step}"
-        super().__init__(f"{where}: {problem}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.file, self.step, self.problem))
 
 
 @dataclass(frozen=True)
@@ -239,38 +234,3 @@ def _reminders(
                   f"({format_offset(open_for)} after it opens)")  # fmt: skip
         result.append(offset)
     return tuple(result)
-
-
-# -- shape checks -----------------------------------------------------------------------------
-
-
-def _fail(file: str, step: int | None, problem: str) -> NoReturn:
-    raise PlanError(file, step, problem)
-
-
-def _mapping(file: str, step: int | None, value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        _fail(file, step, f"{what} must be a mapping of names to values")
-    return value
-
-
-def _keys(
-    file: str,
-    step: int | None,
-    data: dict[str, Any],
-    required: tuple[str, ...],
-    optional: tuple[str, ...],
-    what: str,
-) -> None:
-    unknown = sorted(set(data) - set(required) - set(optional))
-    if unknown:
-        _fail(file, step, f"unknown key(s) in {what}: {', '.join(unknown)}")
-    missing = [k for k in required if k not in data]
-    if missing:
-        _fail(file, step, f"missing key(s) in {what}: {', '.join(missing)}")
-
-
-def _text(file: str, step: int | None, value: Any, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        _fail(file, step, f"{what} must be text that is not empty")
-    return value
