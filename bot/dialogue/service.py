@@ -87,6 +87,15 @@ def _as_typed(inbound: Inbound) -> Inbound:
     return inbound if text == inbound.text else replace(inbound, text=text)
 
 
+def _step_for(name: str, inbound: Inbound) -> str:
+    """The step for the engine's choice. Typed text that starts with "/" is text, never a
+    command ("/stop" typed in the web chat does not stop; a Telegram command arrives as a
+    button payload): it may still answer the item or be a crisis, nothing else."""
+    if name in INTERRUPTIONS and name != "crisis" and as_typed(inbound.text) != inbound.text:
+        name = "fallback"
+    return _medical_or(name, _as_typed(inbound))
+
+
 def _medical_or(name: str, inbound: Inbound) -> str:
     text = typed_text(inbound)
     if name in MEDICAL_OVERRIDES and text and safety.is_medical_question(text):
@@ -157,8 +166,8 @@ class Dialogue:
 
     def run(self, name: str, inbound: Inbound) -> Outcome:
         """One named step (see RULES) for the patient's latest message."""
+        rule = RULES[_step_for(name, inbound)]
         inbound = _as_typed(inbound)
-        rule = RULES[_medical_or(name, inbound)]
         return self._turn(inbound, partial(self._apply, rule, inbound=inbound))
 
     def start(self, inbound: Inbound, *, questionnaire_active: bool) -> Outcome:
@@ -170,9 +179,9 @@ class Dialogue:
     def interrupt(self, name: str, inbound: Inbound) -> Interrupted:
         """An interruption the engine picked; the message may still answer the current item
         ("slet ik" taken for a question), which is decided here, once, in the same turn."""
+        step = _step_for(name, inbound)
         inbound = _as_typed(inbound)
         answered: list[bool] = []
-        step = _medical_or(name, inbound)
 
         def run(state: TurnState) -> Outcome:
             medical = step == "medical_question"

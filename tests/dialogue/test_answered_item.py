@@ -12,7 +12,16 @@ from bot.storage.conversations import get_conversation
 from bot.storage.db import session_scope
 from bot.storage.transcripts import add_message
 from bot.turn.messages import Inbound
-from tests.helpers import answers, new_conversation, present, press, question, store_replies
+from bot.turn.typed import for_engine
+from tests.helpers import (
+    answers,
+    conversation_row,
+    new_conversation,
+    present,
+    press,
+    question,
+    store_replies,
+)
 
 
 def _type(
@@ -76,3 +85,18 @@ def test_a_button_of_another_item_is_not_stored_against_the_current_one(
     assert len(outcome.replies) == 1
     assert [(a.link_id, a.code) for a in answers(session_factory, cid)] == [("who5-1", "3")]
     assert not outcome.finished
+
+
+def test_typed_text_starting_with_a_slash_is_never_a_command(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    cid = new_conversation(session_factory)
+    present(service, session_factory, cid)
+    # "/stop" typed in the web chat, as the engine hands it back (behind the turn's mark).
+    typed = Inbound(cid, text=for_engine("/stop"), intent="stop", confidence=0.97)
+    result = service.interrupt("stop", typed)
+    assert conversation_row(session_factory, cid).status == "active"
+    assert not result.answered and result.outcome.replies  # the fallback's words
+    # The word itself still stops, as does Telegram's /stop command (a payload).
+    service.interrupt("stop", Inbound(cid, text="stop", intent="stop", confidence=0.97))
+    assert conversation_row(session_factory, cid).status == "stopped"
