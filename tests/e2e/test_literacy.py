@@ -6,8 +6,10 @@ Turns per item are printed and the low reader may need at most 1.5x the confiden
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +19,10 @@ from bot.i18n import Texts
 from bot.questionnaire.model import Item, Questionnaire
 from bot.settings import PROJECT_ROOT
 from bot.storage.db import make_engine, make_session_factory
-from bot.storage.models import Answer
+from bot.storage.models import Answer, Invitation
 from bot.storage.models import Patient as PatientRow
 from tests.e2e.conftest import LiveSystem, Patient
+from tests.e2e.fixtures import running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -219,7 +222,8 @@ def stored(system: LiveSystem, questionnaire_id: str) -> tuple[dict[str, dict[st
                 .where(
                     Answer.superseded_at.is_(None), Response.questionnaire_id == questionnaire_id
                 )
-                .order_by(Answer.id)
+                # Patients are invited in PERSONAS order, then answer at the same time.
+                .order_by(Response.patient_id, Answer.id)
             ).all()
             by_response: dict[str, dict[str, Any]] = {}
             for row in rows:
@@ -240,10 +244,23 @@ def stored(system: LiveSystem, questionnaire_id: str) -> tuple[dict[str, dict[st
                     "wording": row.wording_shown,
                     "input": row.input_kind,
                 }
-            levels = session.scalars(select(PatientRow.literacy_level).order_by(PatientRow.id))
+            levels = session.scalars(
+                select(PatientRow.literacy_level)
+                .join(Invitation, Invitation.patient_id == PatientRow.id)
+                .where(Invitation.questionnaire_id == questionnaire_id)
+                .order_by(PatientRow.id)
+            )
             return by_response, ",".join(levels)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[LiveSystem]:
+    """One system for both questionnaires: each run invites its own patients and reads back
+    only its own questionnaire's answers and patients."""
+    with running_system(tmp_path_factory.mktemp("literacy"), trained_model) as live:
+        yield live
 
 
 @pytest.mark.parametrize(
@@ -257,9 +274,9 @@ def test_simulated_patients_complete_and_are_understood(
     meant: dict[str, Any],
 ) -> None:
     questionnaire = questionnaires[questionnaire_id]
-    results: dict[str, dict[str, Any]] = {}
-    for persona in PERSONAS:
-        patient = Patient(system, system.invite(questionnaire_id))
+    patients = [Patient(system, system.invite(questionnaire_id)) for _ in PERSONAS]
+
+    def take_part(persona: Persona, patient: Patient) -> dict[str, Any]:
         patient.start()
         patient.press(texts._("Yes, that is fine"))
         patient.turns = 0
@@ -270,11 +287,13 @@ def test_simulated_patients_complete_and_are_understood(
             patient.say("aldrig")
             patient.say("meget sikker")
         experience = complete(patient, questionnaire, meant, persona)
-        results[persona.name] = {
-            "turns": patient.turns,
-            "turns_per_item": patient.turns / len(meant),
-            **experience,
-        }
+        return {"turns": patient.turns, "turns_per_item": patient.turns / len(meant), **experience}
+
+    # The patients answer at the same time, as on a ward: each waits for its own replies, so
+    # together they keep both the engine and the app busy (and the test takes less time).
+    with ThreadPoolExecutor(max_workers=len(PERSONAS)) as pool:
+        futures = [pool.submit(take_part, *pair) for pair in zip(PERSONAS, patients, strict=True)]
+        results = {p.name: f.result() for p, f in zip(PERSONAS, futures, strict=True)}
 
     answers_by_response, levels = stored(system, questionnaire_id)
     assert len(answers_by_response) == len(PERSONAS)

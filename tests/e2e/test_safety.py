@@ -4,7 +4,8 @@ alert, and the conversation stays open; red flags and medical questions likewise
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,9 @@ from sqlalchemy import select
 from bot.i18n import Texts
 from bot.storage.db import make_engine, make_session_factory
 from bot.storage.models import Alert, Conversation, Invitation
+from bot.storage.patients import hash_token
 from tests.e2e.conftest import LiveSystem, Patient
+from tests.e2e.fixtures import running_system
 from tests.e2e.test_web_api import consent
 
 pytestmark = pytest.mark.e2e
@@ -21,10 +24,14 @@ pytestmark = pytest.mark.e2e
 SITE = {"BOT_REGION": "midtjylland", "CRISIS_DEPARTMENT": "78 46 00 00"}
 
 
-@pytest.fixture
-def safety_system(make_system: Any) -> LiveSystem:
-    result: LiveSystem = make_system(env=SITE)
-    return result
+@pytest.fixture(scope="module")
+def safety_system(
+    tmp_path_factory: pytest.TempPathFactory, trained_model: Path
+) -> Iterator[LiveSystem]:
+    """One system for the module: every test invites its own patients and looks only at their
+    alerts, so they share it (each start costs the engine's start-up)."""
+    with running_system(tmp_path_factory.mktemp("safety"), trained_model, SITE) as system:
+        yield system
 
 
 def urgent_alerts(system: LiveSystem, token: str) -> list[str]:
@@ -33,7 +40,7 @@ def urgent_alerts(system: LiveSystem, token: str) -> list[str]:
         with make_session_factory(engine)() as session:
             return list(session.scalars(
                 select(Alert.rule_id).join(Conversation).join(Invitation)
-                .where(Invitation.token == token, Alert.urgent.is_(True))
+                .where(Invitation.token_hash == hash_token(token), Alert.urgent.is_(True))
             ))
     finally:
         engine.dispose()
