@@ -247,7 +247,7 @@ async def audio_endpoint(request: Request) -> Response:
     except speech.SpeechUnavailable:
         return error(503, "speech not available")
     except speech.SpeechError:
-        log.exception("read-aloud failed for message %s", message_id)
+        log.exception("read-aloud failed")  # no message id: it leads to the patient
         return error(500, "speech failed")
     # The text of a stored message never changes, so the browser may keep the audio.
     return Response(
