@@ -4,8 +4,10 @@
 run: setup model
 	.venv/bin/bot run --demo
 
+# Two workers when pytest-xdist is installed; --dist loadfile keeps each test file on one
+# worker, so a module's shared live system starts once. The model is trained before (model).
 test: setup model system-deps
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest $$(.venv/bin/python -c "import xdist" 2>/dev/null && echo "-n 2 --dist loadfile")
 
 test-fast: setup-app
 	.venv/bin/python -m pytest -m "not e2e and not browser"
