@@ -294,7 +294,7 @@ def test_text_with_the_engine_down_is_stored_and_answered_in_danish(
     assert_security_headers(response)
     expected = texts(client)._(ENGINE_ERROR)
     assert expected.startswith("Undskyld")
-    assert response.json() == {"messages": [{"text": expected, "buttons": []}]}
+    assert response.json() == {"messages": [{"text": expected, "buttons": [], "link_id": None}]}
 
     history = client.get(api(token))
     assert history.status_code == 200
@@ -489,7 +489,9 @@ def test_engine_replies_are_stored_with_item_and_meta(
     )
     response = client.post(api(token), json={"text": "ja"})
     assert response.status_code == 200
-    assert response.json() == {"messages": [{"text": "I de sidste 2 uger …", "buttons": [button]}]}
+    assert response.json() == {
+        "messages": [{"text": "I de sidste 2 uger …", "buttons": [button], "link_id": "who5-1"}]
+    }
     conversation = _conversation_of(client, token)
     assert seen == [{"sender": conversation, "message": "ja"}]
     out = [m for m in stored(client, token) if m.direction == "out"]

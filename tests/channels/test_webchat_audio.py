@@ -193,8 +193,8 @@ def test_post_reply_with_read_aloud_has_an_audio_url(
     response = client.post(f"/api/chat/{chat.token}/messages", json={"text": "hele tiden"})
     assert response.status_code == 200, response.text
     first, second = response.json()["messages"]
-    assert first == {"text": "Tak.", "buttons": []}
-    assert set(second) == {"text", "buttons", "audio_url"}
+    assert first == {"text": "Tak.", "buttons": [], "link_id": None}
+    assert set(second) == {"text", "buttons", "link_id", "audio_url"}
     assert second["buttons"] == [{"title": "Hele tiden", "payload": '/answer{"value":"5"}'}]
     played = client.get(second["audio_url"])
     assert played.status_code == 200
