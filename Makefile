@@ -4,13 +4,14 @@
 run: setup model
 	.venv/bin/bot run --demo
 
-# Two workers when pytest-xdist is installed; --dist loadfile keeps each test file on one
-# worker, so a module's shared live system starts once. The model is trained before (model).
+# Two workers (pytest-xdist, one per core); --dist loadfile keeps each test file on one worker,
+# so a module's shared live system starts once. The model is trained before (model), so the
+# workers never train it at the same time.
 test: setup model system-deps
-	.venv/bin/python -m pytest $$(.venv/bin/python -c "import xdist" 2>/dev/null && echo "-n 2 --dist loadfile")
+	.venv/bin/python -m pytest -n 2 --dist loadfile
 
 test-fast: setup-app
-	.venv/bin/python -m pytest -m "not e2e and not browser"
+	.venv/bin/python -m pytest -n 2 --dist loadfile -m "not e2e and not browser"
 
 setup: setup-app setup-engine
 

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from actions.table import action_executor
 from bot.channels import openapi, telegram, webchat
+from bot.console.hashing import close_hashing_pool
 from bot.console.routes import routes as console_routes
 from bot.dialogue.service import Dialogue
 from bot.engine import EngineClient, EngineProcess, ensure_model
@@ -25,11 +26,12 @@ from bot.i18n import Texts
 from bot.internal import with_secrets
 from bot.log_ids import quiet_url_loggers
 from bot.questionnaire.loader import load_directory
+from bot.request_limits import HeaderLimits
 from bot.security_headers import SecurityHeaders
 from bot.settings import Settings, get_settings
 from bot.storage import db
 from bot.storage.db import ping
-from bot.turn.handler import TurnHandler
+from bot.turn.handler import TurnHandler, apology
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,15 @@ async def healthz(request: Request) -> Response:
 async def not_found(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     return JSONResponse({"error": "not found" if status == 404 else "error"}, status_code=status)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A failure nobody handled: JSON with the patient's apology, never the exception text. The
+    log names the exception type only (the path holds a patient's link token)."""
+    log.error("unhandled %s in a request", type(exc).__name__)
+    texts: Texts | None = getattr(request.app.state, "texts", None)
+    message = apology(texts).text if texts is not None else "error"
+    return JSONResponse({"error": message}, status_code=500)
 
 
 def routes() -> list[Route | Mount]:
@@ -117,11 +128,12 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
             if process is not None:
                 await asyncio.to_thread(process.stop)
             await state.engine.close()
+            close_hashing_pool(app)
             state.db_engine.dispose()
 
     return Starlette(
         routes=routes(),
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders, settings=settings)],
-        exception_handlers={404: not_found, 405: not_found},
+        middleware=[Middleware(SecurityHeaders, settings=settings), Middleware(HeaderLimits)],
+        exception_handlers={404: not_found, 405: not_found, Exception: server_error},
     )

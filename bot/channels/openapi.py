@@ -207,6 +207,11 @@ SPEC: dict[str, Any] = {
     },
 }
 
+# Every route: the app refuses oversized headers before routing (bot/request_limits.py).
+for _operations in SPEC["paths"].values():
+    for _operation in _operations.values():
+        _operation["responses"]["431"] = _error("Too many or too large request headers.")
+
 
 async def openapi_endpoint(request: Request) -> Response:
     return JSONResponse(SPEC)

@@ -395,7 +395,9 @@ def _documented(path: str, method: str) -> set[int] | None:
         if pattern.match(path):
             operations = SPEC["paths"][template]
             operation = operations.get("get" if method == "HEAD" else method.lower())
-            return {405} if operation is None else {int(code) for code in operation["responses"]}
+            if operation is None:  # oversized headers are refused before routing
+                return {405, 431}
+            return {int(code) for code in operation["responses"]}
     return None
 
 

@@ -39,8 +39,9 @@ def _status(client: TestClient, links: dict[str, str], path: str, method: str, c
     """Make the request that should get `code` and return what the app answered."""
     token = {"404": links["unknown"], "410": links["gone"]}.get(code, links["live"])
     url = path.replace("{token}", token).replace("{message_id}", "1")
+    headers = {"x-large": "a" * 20_000} if code == "431" else {}
     if method == "get":
-        return client.get(url).status_code
+        return client.get(url, headers=headers).status_code
     body: dict[str, object] = {
         "200": {"text": "hej"},
         "404": {"text": "hej"},
@@ -48,7 +49,8 @@ def _status(client: TestClient, links: dict[str, str], path: str, method: str, c
         "400": {"text": 5},
         "413": {"text": "x" * 20_000},
     }.get(code, {"text": "hej"})
-    headers = {"content-type": "text/plain"} if code == "415" else {}
+    if code == "415":
+        headers = {"content-type": "text/plain"}
     return client.post(url, json=body, headers=headers).status_code
 
 

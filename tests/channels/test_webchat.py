@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels import webchat
 from bot.i18n import Texts
 from bot.storage.db import session_scope
 from bot.storage.models import Message
@@ -22,7 +23,7 @@ from bot.storage.patients import (
     hash_token,
     invitation_by_token,
 )
-from bot.turn.messages import Inbound
+from bot.turn.handler import apology
 from bot.web import create_app
 from tests.conftest import make_settings
 
@@ -77,8 +78,10 @@ def stored(client: TestClient, token: str | None = None) -> list[Message]:
 
     query = select(Message).order_by(Message.id)
     if token is not None:
-        query = query.join(Conversation).join(Invitation).where(
-            Invitation.token_hash == hash_token(token)
+        query = (
+            query.join(Conversation)
+            .join(Invitation)
+            .where(Invitation.token_hash == hash_token(token))
         )
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
         return list(session.scalars(query))
@@ -200,8 +203,10 @@ def test_both_pages_name_the_configured_emergency_number(client: TestClient) -> 
     crisis = client.app.state.settings.crisis  # type: ignore[attr-defined]
     expected = texts(client)._(
         "Not an emergency service. If your life is in danger, call {emergency}. For other "
-        "urgent matters, call {acute_name} on {acute_number}.", emergency=EMERGENCY,
-        acute_name=crisis.medical_helpline_name, acute_number=crisis.medical_helpline,
+        "urgent matters, call {acute_name} on {acute_number}.",
+        emergency=EMERGENCY,
+        acute_name=crisis.medical_helpline_name,
+        acute_number=crisis.medical_helpline,
     )
     assert "urgent" not in expected  # the Danish catalog has it
     for path in (f"/chat/{invite(client)}", "/chat/not-a-real-token"):
@@ -215,9 +220,7 @@ def test_expired_unused_link_is_gone(client: TestClient) -> None:
 
     with session_scope(client.app.state.session_factory) as session:  # type: ignore[attr-defined]
         patient = create_patient(session)
-        token = create_invitation(
-            session, patient, "who5", valid_for=timedelta(seconds=-1)
-        ).token
+        token = create_invitation(session, patient, "who5", valid_for=timedelta(seconds=-1)).token
     assert client.get(f"/chat/{token}").status_code == 410
     assert client.post(api(token), json={"text": "hej"}).status_code == 410
     assert stored(client, token) == []
@@ -368,65 +371,44 @@ def test_wrong_method_is_json(client: TestClient) -> None:
     assert client.get("/no/such/page").json() == {"error": "not found"}
 
 
-# ------------------------------------------------------------------ the action endpoint
+# ------------------------------------------------------------------ limits and failures
+# (The action endpoint is not on this app any more: tests/test_internal.py.)
 
 
-def test_action_webhook_rejects_bad_json(client: TestClient) -> None:
-    response = client.post(
-        "/actions/webhook", content=b"{nope", headers={"content-type": "application/json"}
-    )
-    assert response.status_code == 400
-    assert response.json() == {"error": "body must be JSON"}
+def test_the_action_endpoint_is_not_public(client: TestClient) -> None:
+    response = client.post("/actions/webhook", json={"next_action": "action_help"})
+    assert response.status_code == 404
 
 
-def _action_call(action: str, sender: str, text: str, intent: str) -> dict[str, Any]:
-    return {
-        "next_action": action,
-        "sender_id": sender,
-        "version": "3.6.21",
-        "domain": {},
-        "tracker": {
-            "sender_id": sender,
-            "slots": {},
-            "latest_message": {
-                "text": text,
-                "intent": {"name": intent, "confidence": 0.9},
-                "entities": [],
-            },
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        },
-    }
-
-
-def test_action_webhook_runs_an_action(client: TestClient) -> None:
+def test_too_many_or_too_large_headers_are_a_431_in_danish(client: TestClient) -> None:
     token = invite(client)
-    client.get(f"/chat/{token}")  # creates the conversation
-    conversation = _conversation_of(client, token)
-    response = client.post(
-        "/actions/webhook", json=_action_call("action_help", conversation, "hjælp", "help")
+    assert client.get(api(token)).status_code == 200  # opens the conversation
+    before = len(stored(client, token))
+    huge = client.post(api(token), json={"text": "ja"}, headers={"x-big": "a" * 20_000})
+    assert huge.status_code == 431
+    assert huge.json()["error"] == texts(client)._(
+        "Your browser sent too much at once. Please reload the page."
     )
-    assert response.status_code == 200
-    body = response.json()
-    assert body["events"] == []
-    (reply,) = body["responses"]
-    service = client.app.state.dialogue  # type: ignore[attr-defined]
-    expected = service.help(Inbound(conversation, "hjælp", "help")).replies[0].text
-    assert reply["custom"]["reply"] == {
-        "text": expected,
-        "buttons": [],
-        "link_id": None,
-        "meta": None,
-    }
-    assert EMERGENCY in expected
+    assert huge.json()["error"] != "Your browser sent too much at once. Please reload the page."
+    many = client.get(api(token), headers={f"x-h{n}": "1" for n in range(120)})
+    assert many.status_code == 431
+    assert len(stored(client, token)) == before
+    assert client.get(api(token), headers={"x-ok": "a" * 1000}).status_code == 200
 
-    unknown = client.post(
-        "/actions/webhook", json=_action_call("action_nope", conversation, "x", "help")
-    )
-    assert unknown.status_code == 404
+
+def test_an_unhandled_failure_is_json_without_the_exception_text(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret detail P-ABCDEFGH")
+
+    monkeypatch.setattr(webchat, "transcript", broken)
+    failing = TestClient(client.app, raise_server_exceptions=False)
+    response = failing.get(api(invite(client)))
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert "secret detail" not in response.text
+    assert response.json()["error"] == apology(texts(client)).text
 
 
 def _conversation_of(client: TestClient, token: str) -> str:

@@ -117,7 +117,7 @@
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
-      if (!response.ok) throw new Error("HTTP " + response.status);
+      if (!response.ok) throw await problem(response);
       const data = await response.json();
       data.messages.forEach((m) => render({
         from: "bot", text: m.text, buttons: m.buttons, audio_url: m.audio_url, link_id: m.link_id,
@@ -126,11 +126,30 @@
       if (buttons.length) buttons[0].focus({ preventScroll: true });
       else input.focus({ preventScroll: true });
     } catch (error) {
-      status.textContent = root.dataset.error;
+      // The server's own Danish message when it gave one (too long, link closed, ...).
+      status.textContent = (error.refused && error.message) || root.dataset.error;
       status.hidden = false;
+      // The server refused what the patient typed (nothing was stored): give it back.
+      if (error.refused && shownText && body.text !== undefined) {
+        const sent = log.lastElementChild;
+        if (sent && sent.classList.contains("from-patient")) sent.remove();
+        if (!input.value) input.value = shownText;
+      }
     } finally {
       setBusy(false);
     }
+  }
+
+  // An error the server answered (4xx/5xx), with its message for the patient if it gave one.
+  async function problem(response) {
+    let message = "";
+    try {
+      const data = await response.json();
+      if (data && typeof data.error === "string") message = data.error;
+    } catch (ignored) { /* not JSON: the page's own message is shown */ }
+    const error = new Error(message);
+    error.refused = response.status < 500;
+    return error;
   }
 
   form.addEventListener("submit", (event) => {
@@ -150,7 +169,7 @@
   async function start() {
     try {
       const response = await fetch(api);
-      if (!response.ok) throw new Error("HTTP " + response.status);
+      if (!response.ok) throw await problem(response);
       const data = await response.json();
       data.messages.forEach(render);
       const last = log.lastElementChild;
@@ -160,7 +179,7 @@
       });
       if (!data.messages.length) send({ payload: "/start" });
     } catch (error) {
-      status.textContent = root.dataset.error;
+      status.textContent = (error.refused && error.message) || root.dataset.error;
       status.hidden = false;
     }
   }

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 from bot.storage import (
     console_models,  # noqa: F401  (registers the console's tables)
+    course_models,  # noqa: F401  (registers the course's tables)
     telegram_models,  # noqa: F401  (registers the Telegram table)
 )
 from bot.storage.models import Base
