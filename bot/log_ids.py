@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import traceback
 
 from bot.console.keys import secret_key
 from bot.settings import Settings
@@ -41,7 +42,27 @@ URL_LOGGERS = ("httpx", "httpcore", "uvicorn.access")
 
 def quiet_url_loggers() -> None:
     """Raise the URL-logging libraries' loggers to WARNING, whatever the root level (also
-    when the app is served by other means than `bot run`, e.g. `uvicorn --factory`)."""
+    when the app is served by other means than `bot run`, e.g. `uvicorn --factory`), and keep
+    exception messages out of the server's error log."""
     for name in URL_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.level, logging.WARNING))
+    server_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, ExceptionTypeOnly) for f in server_errors.filters):
+        server_errors.addFilter(ExceptionTypeOnly())
+
+
+class ExceptionTypeOnly(logging.Filter):
+    """Logs an exception by its type and stack frames, without its message: uvicorn logs every
+    unhandled exception of a request (Starlette re-raises it after the app's own 500 answer),
+    and a message may quote what the patient wrote."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            record.msg = f"{record.getMessage().rstrip()} ({type(error).__name__})\n{frames}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True

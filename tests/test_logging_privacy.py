@@ -17,7 +17,7 @@ import uvicorn
 from bot.cli import create_web_invite
 from bot.i18n import Texts
 from bot.internal import internal_server
-from bot.log_ids import short_id
+from bot.log_ids import quiet_url_loggers, short_id
 from bot.storage import db
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.models import Patient as PatientRow
@@ -42,6 +42,27 @@ def test_short_id_is_keyed_short_and_stable() -> None:
     assert short_id(token, b"key one") not in token
     with pytest.raises(ValueError):
         short_id(token, b"")
+
+
+def test_the_servers_error_log_names_an_exception_without_its_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    quiet_url_loggers()  # what the app's lifespan does
+    server_errors = logging.getLogger("uvicorn.error")
+    server_errors.addHandler(caplog.handler)  # uvicorn's own logging may not propagate
+    try:
+        try:
+            raise ValueError(f"could not read {TYPED[0]!r}")
+        except ValueError as error:
+            server_errors.error("Exception in ASGI application\n", exc_info=error)
+    finally:
+        server_errors.removeHandler(caplog.handler)
+    records = [r for r in caplog.records if r.name == "uvicorn.error"]
+    assert records  # once, or twice when it propagates to the root logger too
+    line = logging.Formatter().format(records[0])
+    assert "Exception in ASGI application (ValueError)" in line
+    assert "test_logging_privacy.py" in line  # the frames are kept
+    assert "Gormsen" not in line
 
 
 class _Servers:
