@@ -49,7 +49,12 @@ def test_the_servers_error_log_names_an_exception_without_its_message(
 ) -> None:
     quiet_url_loggers()  # what the app's lifespan does
     server_errors = logging.getLogger("uvicorn.error")
-    server_errors.addHandler(caplog.handler)  # uvicorn's own logging may not propagate
+    # A uvicorn started by another test may have left this logger at CRITICAL, off or without
+    # propagation; hear it directly.
+    level, disabled = server_errors.level, server_errors.disabled
+    server_errors.setLevel(logging.ERROR)
+    server_errors.disabled = False
+    server_errors.addHandler(caplog.handler)
     try:
         try:
             raise ValueError(f"could not read {TYPED[0]!r}")
@@ -57,6 +62,8 @@ def test_the_servers_error_log_names_an_exception_without_its_message(
             server_errors.error("Exception in ASGI application\n", exc_info=error)
     finally:
         server_errors.removeHandler(caplog.handler)
+        server_errors.setLevel(level)
+        server_errors.disabled = disabled
     records = [r for r in caplog.records if r.name == "uvicorn.error"]
     assert records  # once, or twice when it propagates to the root logger too
     line = logging.Formatter().format(records[0])
