@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from bot import speech
 from bot.channels.chat_input import InputError, read_post, unreadable
+from bot.i18n import Texts
 from bot.settings import CrisisContacts, Settings
 from bot.storage.audit import audit
 from bot.storage.conversations import conversation_for_invitation
@@ -176,11 +177,19 @@ def _transcript(
         ]
 
 
+def unknown_link(texts: Texts) -> str:
+    return texts._("This link does not work. Check that you have the whole link.")
+
+
+def speech_unavailable(texts: Texts) -> str:
+    return texts._("Reading aloud does not work right now. You can still read the text.")
+
+
 async def get_messages(request: Request) -> Response:
     token = request.path_params["token"]
     conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
     if conversation_id is None or patient_id is None:
-        return error(404, "unknown chat link")
+        return error(404, unknown_link(request.app.state.texts))
     messages = await asyncio.to_thread(_transcript, request, conversation_id, patient_id, token)
     return JSONResponse({"messages": messages})
 
@@ -194,7 +203,7 @@ async def post_message(request: Request) -> Response:
         return error(post.status, post.message)
     conversation_id, _patient = await asyncio.to_thread(_conversation_id, request, token)
     if conversation_id is None:
-        return error(404, "unknown chat link")
+        return error(404, unknown_link(request.app.state.texts))
     handler: TurnHandler = request.app.state.chat
     inbound = Inbound(
         conversation_id,
@@ -240,15 +249,15 @@ async def audio_endpoint(request: Request) -> Response:
     except LinkGone:
         return gone_json(request)
     if text is None or not speech.clean_text(text):
-        return error(404, "no audio for this message")
+        return error(404, request.app.state.texts._("There is no sound for this message."))
     cache_dir = request.app.state.settings.var_dir / "audio"
     try:
         audio = await asyncio.to_thread(speech.cached, cache_dir, text, "wav")
     except speech.SpeechUnavailable:
-        return error(503, "speech not available")
+        return error(503, speech_unavailable(request.app.state.texts))
     except speech.SpeechError:
         log.exception("read-aloud failed")  # no message id: it leads to the patient
-        return error(500, "speech failed")
+        return error(500, speech_unavailable(request.app.state.texts))
     # The text of a stored message never changes, so the browser may keep the audio.
     return Response(
         audio, media_type="audio/wav", headers={"Cache-Control": "private, max-age=86400"}

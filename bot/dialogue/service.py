@@ -103,6 +103,29 @@ def _medical_or(name: str, inbound: Inbound) -> str:
     return name
 
 
+# Messages the engine sends to the start action outside the form that may answer the item.
+RESUMING_ANSWERS = frozenset({"inform", "dont_know", "skip", "affirm", "deny"})
+ACTIVE = frozenset({"active", "paused"})
+
+
+def _answers_outside_the_form(state: TurnState, inbound: Inbound) -> bool:
+    current = state.current
+    if inbound.intent not in RESUMING_ANSWERS:
+        return False
+    # Paused too: an answer typed after "Hold en pause" is the patient carrying on.
+    if current is None or not state.consented or state.conversation.status not in ACTIVE:
+        return False
+    if state.presented_link_id != current.link_id:
+        return False
+    if inbound.intent in {"affirm", "deny"} and state.pending is None:
+        return is_answer(state, inbound)  # "ja" answers a yes/no item, not any item
+    return True
+
+
+def _mid_questionnaire(state: TurnState) -> bool:
+    return state.consented and state.conversation.status == "active" and state.current is not None
+
+
 @dataclass(frozen=True)
 class Interrupted:
     outcome: Outcome
@@ -171,10 +194,24 @@ class Dialogue:
         return self._turn(inbound, partial(self._apply, rule, inbound=inbound))
 
     def start(self, inbound: Inbound, *, questionnaire_active: bool) -> Outcome:
-        """First contact, consent, and resuming (see steps.start)."""
+        """First contact, consent, and resuming (see steps.start). Outside the form (after a
+        pause, a "not understood" that left it, or an engine that lost its tracker) a message
+        that answers the item the patient sees is stored as its answer, never dropped."""
         inbound = _as_typed(inbound)
         rule = Rule(partial(steps.start, questionnaire_active=questionnaire_active), consent_step)
-        return self._turn(inbound, partial(self._apply, rule, inbound=inbound))
+
+        def run(state: TurnState) -> Outcome:
+            if not questionnaire_active and _answers_outside_the_form(state, inbound):
+                outcome = self._apply(RULES["answer"], state, replace(inbound, intent="inform"))
+                outcome.resume_questionnaire = not outcome.finished
+                return outcome
+            return self._apply(rule, state, inbound)
+
+        outcome = self._turn(inbound, run)
+        if outcome.finished:  # that was the last item: close it, as the form would have
+            done = self.complete(inbound.conversation_id)
+            return Outcome([*outcome.replies, *done.replies], finished=True)
+        return outcome
 
     def interrupt(self, name: str, inbound: Inbound) -> Interrupted:
         """An interruption the engine picked; the message may still answer the current item
@@ -188,7 +225,12 @@ class Dialogue:
             if name not in NEVER_ANSWERS and is_answer(state, inbound, medical_question=medical):
                 answered.append(True)
                 return self._apply(RULES["answer"], state, replace(inbound, intent="inform"))
-            return self._apply(RULES[step], state, inbound)
+            outcome = self._apply(RULES[step], state, inbound)
+            if step == "fallback" and name != "fallback" and _mid_questionnaire(state):
+                # A typed "/stop" left the form (the engine's rule) but stops nothing: the
+                # patient gets the same question again, as after any "not understood".
+                outcome.resume_questionnaire = True
+            return outcome
 
         outcome = self._turn(inbound, run)
         return Interrupted(outcome, answered=bool(answered))

@@ -237,7 +237,8 @@ def test_unknown_token_is_a_json_404(client: TestClient) -> None:
     ):
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/json"
-        assert response.json() == {"error": "unknown chat link"}
+        assert response.json() == {"error": webchat.unknown_link(texts(client))}
+        assert response.json()["error"].startswith("Linket virker ikke")
     assert len(stored(client)) == before
 
 

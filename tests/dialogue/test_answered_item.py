@@ -97,6 +97,8 @@ def test_typed_text_starting_with_a_slash_is_never_a_command(
     result = service.interrupt("stop", typed)
     assert conversation_row(session_factory, cid).status == "active"
     assert not result.answered and result.outcome.replies  # the fallback's words
+    # The engine's stop rule left the form; the same question comes back.
+    assert result.outcome.resume_questionnaire
     # The word itself still stops, as does Telegram's /stop command (a payload).
     service.interrupt("stop", Inbound(cid, text="stop", intent="stop", confidence=0.97))
     assert conversation_row(session_factory, cid).status == "stopped"

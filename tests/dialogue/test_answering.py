@@ -309,3 +309,48 @@ def test_stale_button_and_unpresented_item_store_nothing(
 ) -> None:
     _stale_button_stores_nothing(service, session_factory, texts)
     _answer_to_an_item_not_yet_presented_stores_nothing(service, session_factory, texts)
+
+
+# ====================================================================== outside the form
+
+
+def test_an_answer_outside_the_form_is_stored_and_the_form_resumes(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    """After a "not understood" that left the form, or an engine that lost its tracker, the
+    engine sends the patient's next answer to the start action: it is stored, not dropped."""
+    cid = new_conversation(session_factory)
+    present(service, session_factory, cid)
+    outcome = say(service, session_factory, cid, "lidt af tiden", handler=start_step(service))
+    (row,) = answers(session_factory, cid)
+    assert (row.link_id, row.code, row.input_kind) == ("who5-1", "1", "text")
+    assert outcome.resume_questionnaire and not outcome.finished
+    assert question(present(service, session_factory, cid)).link_id == "who5-2"
+
+
+def test_outside_the_form_a_greeting_or_an_unseen_item_stores_nothing(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    cid = new_conversation(session_factory)
+    # Nothing presented yet: an answer-like message only resumes.
+    outcome = say(service, session_factory, cid, "lidt af tiden", handler=start_step(service))
+    assert answers(session_factory, cid) == [] and outcome.resume_questionnaire
+    present(service, session_factory, cid)
+    say(service, session_factory, cid, "hej", intent="greet", handler=start_step(service))
+    # "ja" does not answer a WHO-5 item.
+    say(service, session_factory, cid, "ja", intent="affirm", handler=start_step(service))
+    assert answers(session_factory, cid) == []
+
+
+def test_the_last_answer_outside_the_form_completes_the_questionnaire(
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
+) -> None:
+    cid = new_conversation(session_factory)
+    for link_id in ("who5-1", "who5-2", "who5-3", "who5-4"):
+        present(service, session_factory, cid)
+        press(service, session_factory, cid, link_id, "3")
+    present(service, session_factory, cid)
+    outcome = say(service, session_factory, cid, "hele tiden", handler=start_step(service))
+    assert outcome.finished and not outcome.resume_questionnaire
+    assert [a.link_id for a in answers(session_factory, cid)][-1] == "who5-5"
+    assert conversation_row(session_factory, cid).status == "completed"
