@@ -421,6 +421,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.console.cli import add_commands as add_console_commands
 
     add_console_commands(commands)  # bot user ..., bot audit ...
+    from bot.course.cli import add_commands as add_course_commands
+
+    # No reminder channel yet (issue 11): a pass opens and marks occurrences, sends nothing.
+    add_course_commands(commands)  # bot schedule run
     return parser
 
 

@@ -154,7 +154,6 @@ def engine_environment(settings: Settings) -> dict[str, str]:
             # `--auth-token`. Both are read from the environment so that neither shows in `ps`.
             "BOT_ACTIONS_SECRET": settings.actions_secret,
             "RASA_AUTH_TOKEN": settings.rasa_auth_token,
-            "RASA_TRACKER_DB": str(settings.var_dir / "rasa-tracker.db"),
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "RASA_TELEMETRY_ENABLED": "false",

@@ -258,7 +258,6 @@ async def audio_endpoint(request: Request) -> Response:
     except speech.SpeechError:
         log.exception("read-aloud failed")  # no message id: it leads to the patient
         return error(500, speech_unavailable(request.app.state.texts))
-    # The text of a stored message never changes, so the browser may keep the audio.
-    return Response(
-        audio, media_type="audio/wav", headers={"Cache-Control": "private, max-age=86400"}
-    )
+    # Patient data (which questions they hear): never cached by the browser (the app keeps
+    # its own cache in var/audio).
+    return Response(audio, media_type="audio/wav", headers={"Cache-Control": "no-store"})
