@@ -214,7 +214,9 @@ RASA_LAUNCH = (
     "token = os.environ.get('RASA_AUTH_TOKEN', '')\n"
     "if not token:\n"
     "    sys.exit('error: RASA_AUTH_TOKEN is not set; the engine API must not run without it')\n"
-    "sys.argv += ['--auth-token', token]\n"
+    # One argument with "=": a token may start with "-" (token_urlsafe), which argparse
+    # would otherwise take for an option.
+    "sys.argv.append('--auth-token=' + token)\n"
     "from rasa.__main__ import main\n"
     "main()\n"
 )

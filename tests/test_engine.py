@@ -326,3 +326,28 @@ def test_custom_replies_round_trip(replies: list[dict[str, Any]]) -> None:
         [(b["title"], b["payload"]) for b in r["buttons"]] for r in replies]
     assert [r.link_id for r in parsed] == [r["link_id"] for r in replies]
     assert [r.meta for r in parsed] == [r["meta"] for r in replies]
+
+
+def test_the_launcher_passes_a_token_that_starts_with_a_dash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """token_urlsafe makes tokens like "-x3…": argparse must still read it as the value."""
+    import argparse
+    import sys
+    import types
+
+    from bot.engine import RASA_LAUNCH
+
+    seen: list[str] = []
+    fake_main = types.ModuleType("rasa.__main__")
+    fake_main.main = lambda: seen.extend(sys.argv[1:])  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "rasa", types.ModuleType("rasa"))
+    monkeypatch.setitem(sys.modules, "rasa.__main__", fake_main)
+    monkeypatch.setattr(sys, "argv", ["-c", "run", "--quiet"])
+    monkeypatch.setenv("RASA_AUTH_TOKEN", "-starts-with-a-dash")
+    exec(RASA_LAUNCH, {})
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command")
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("-t", "--auth-token")
+    assert parser.parse_args(seen).auth_token == "-starts-with-a-dash"
