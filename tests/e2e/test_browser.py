@@ -87,3 +87,48 @@ def test_patient_completes_who5_in_the_browser(
         "who5-4": "0",
         "who5-5": "5",
     }
+
+
+def test_a_link_revoked_mid_chat_shows_why_and_keeps_what_was_typed(
+    system: LiveSystem, browser: Any, texts: Texts
+) -> None:
+    import os
+    import subprocess
+
+    from sqlalchemy import create_engine, text
+
+    from tests.e2e.conftest import BOT
+
+    token = system.invite("who5")
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{system.base_url}/chat/{token}")
+    log = page.locator("#log")
+    page.get_by_role("button", name=texts._("Yes, that is fine")).click()
+    page.get_by_role("button", name=texts._("Skip the questions")).click()
+    expect(log).to_contain_text("glad og i godt humør")
+
+    engine = create_engine(system.database_url)
+    with engine.connect() as connection:
+        (pseudonym,) = connection.execute(
+            text("SELECT pseudonym FROM patients ORDER BY id DESC LIMIT 1")
+        ).one()
+    engine.dispose()
+    revoked = subprocess.run(
+        [BOT, "revoke", pseudonym], env={**os.environ, **system.env},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "Revoked 1 link" in revoked.stdout
+
+    textbox = page.get_by_label(texts._("Your answer"))
+    textbox.fill("det meste af tiden")
+    textbox.press("Enter")
+    status = page.locator("#status")
+    expect(status).to_be_visible()
+    expect(status).to_contain_text("Linket virker ikke længere")
+    # Not taken, so given back: nothing the patient typed is lost, and no bubble pretends
+    # it was sent.
+    expect(textbox).to_have_value("det meste af tiden")
+    assert "det meste af tiden" not in log.inner_text()
+    page.reload()
+    expect(page.locator("body")).to_contain_text("Linket virker ikke længere")
+    page.close()
