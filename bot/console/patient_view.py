@@ -1,5 +1,6 @@
 """What the patient page shows: the transcript beside the structured answers, per
-questionnaire, with scores, bands, triage, alerts and the review history."""
+questionnaire, with scores, bands, triage, alerts and the review history; the patient's
+courses and their scores over time (bot/console/course_view.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.console.course_view import CourseView, Trend, courses, trends
 from bot.console.scores import ScoreSummary, incomplete, summarise, triage_levels
 from bot.console.timeline import Entry, timeline
 from bot.questionnaire.model import Questionnaire
 from bot.questionnaire.scoring import ScoreResult, score, worst
 from bot.storage.alerts import alerts_for
 from bot.storage.console_models import ConsoleUser, PatientProfile, Review, Team
+from bot.storage.course_history import enrolments_of
 from bot.storage.models import Alert, Answer, Conversation, Invitation, Patient, Response
 from bot.storage.patient_profiles import profile_of
 from bot.storage.patient_queries import conversations_of, invitations_of, responses_of
@@ -53,6 +56,7 @@ class ResponseView:
     questionnaire_id: str
     title: str
     status: str
+    completed_at: datetime | None = None
     answers: list[AnswerLine] = field(default_factory=list)
     scores: list[ScoreSummary] = field(default_factory=list)
     incomplete: list[ScoreResult] = field(default_factory=list)
@@ -86,6 +90,8 @@ class PatientView:
     invitations: list[Invitation]
     reviews: list[Review]
     triage: str
+    courses: list[CourseView] = field(default_factory=list)
+    trends: list[Trend] = field(default_factory=list)
 
 
 def _presentation(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -95,7 +101,10 @@ def _presentation(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 def load(
-    session: Session, patient: Patient, questionnaires: Mapping[str, Questionnaire]
+    session: Session,
+    patient: Patient,
+    questionnaires: Mapping[str, Questionnaire],
+    plan_titles: Mapping[str, str] | None = None,
 ) -> PatientView:
     profile = profile_of(session, patient.id)
     views = [
@@ -115,6 +124,17 @@ def load(
         invitations=invitations_of(session, patient.id),
         reviews=reviews_of(session, patient.id),
         triage=worst([v.triage for v in views]),
+        courses=courses(enrolments_of(session, patient.id), plan_titles or {}, questionnaires),
+        trends=trends(
+            (
+                (r.questionnaire_id, r.completed_at, s.rule_id, s.value, s.band_label)
+                for v in views
+                for r in v.responses
+                if r.status == "completed" and r.completed_at is not None
+                for s in r.scores
+            ),
+            questionnaires,
+        ),
     )
 
 
@@ -153,6 +173,7 @@ def _response_view(
         questionnaire_id=response.questionnaire_id,
         title=questionnaire.title if questionnaire else response.questionnaire_id,
         status=response.status,
+        completed_at=response.completed_at,
         answers=[_answer_line(row, questionnaire) for row in rows],
     )
     current = [r for r in rows if r.superseded_at is None]

@@ -1,7 +1,8 @@
 """The worklist: every visible patient with status, triage colour and vulnerability flags,
 the most in need first.
 
-- Status: ``invited`` (nothing said yet), ``in_progress``, ``completed`` (every invitation's
+- Status: ``overdue`` ("Forsinket": an occurrence of the patient's course is past its
+  overdue time unanswered; a call may be needed), ``invited`` (nothing said yet), ``in_progress``, ``completed`` (every invitation's
   questionnaire finished), ``stalled`` (not completed and no activity for
   ``console_stalled_days``), ``withdrawn`` (consent declined, or withdrawn in the console).
 - Colour: the worst of the patient's alerts (the alert rules of the questionnaire files,
@@ -9,7 +10,7 @@ the most in need first.
 - Flags: ``low_literacy`` (the conversation moved to the plain or guided level),
   ``no_network`` (no one to help in daily life), ``misunderstanding`` (an item was not
   understood twice or more: a ``difficulty:*`` alert), ``stalled``.
-- Order: urgent alerts, then red before yellow before green, then more flags first, then
+- Order: urgent alerts, then red, then overdue, then yellow before green, then more flags first, then
   those not reviewed since their last activity, then the more severe score, then the longest
   waiting. Withdrawn patients come last.
 """
@@ -30,9 +31,16 @@ from bot.settings import Settings
 from bot.storage.console_models import PatientProfile
 from bot.storage.models import Alert, Conversation, Invitation, Patient, utcnow
 from bot.storage.responses import answers_from_rows
-from bot.storage.worklist_queries import WorklistData, worklist_data
+from bot.storage.worklist_queries import LateOccurrence, WorklistData, worklist_data
 
-STATUSES: tuple[str, ...] = ("invited", "in_progress", "stalled", "completed", "withdrawn")
+STATUSES: tuple[str, ...] = (
+    "overdue",
+    "invited",
+    "in_progress",
+    "stalled",
+    "completed",
+    "withdrawn",
+)
 FLAGS: tuple[str, ...] = ("low_literacy", "no_network", "misunderstanding", "stalled")
 LOW_LITERACY_LEVELS = frozenset({"plain", "guided"})
 NO_NETWORK_ITEMS = frozenset({"bv-netvaerk"})
@@ -63,6 +71,9 @@ class WorklistRow:
     last_review_at: datetime | None = None
     needs_review: bool = False
     severity: float = 0.0
+    overdue: LateOccurrence | None = None
+    """The earliest overdue occurrence (status ``overdue``), for "which and since when"."""
+    overdue_title: str | None = None
 
     @property
     def vulnerable(self) -> bool:
@@ -71,9 +82,13 @@ class WorklistRow:
 
 def sort_key(row: WorklistRow) -> tuple[object, ...]:
     waiting = row.last_activity.timestamp() if row.last_activity else 0.0
+    # Red before overdue before the rest: an overdue course is a call to make, but a red
+    # result is more pressing.
+    group = 0 if row.colour == "red" else 1 if row.status == "overdue" else 2
     return (
         row.status == "withdrawn",
         not row.urgent,
+        group,
         -TRIAGE_RANK.get(row.colour, 0),
         -len(row.flags),
         not row.needs_review,
@@ -178,6 +193,9 @@ def _row(
         now,
         stalled_after,
     )
+    overdue = _overdue(data.late.get(patient.id, []), now) if status != "withdrawn" else None
+    if overdue is not None:
+        status = "overdue"
     scores: list[ScoreSummary] = []
     no_network = False
     has_answers = False
@@ -217,7 +235,20 @@ def _row(
         needs_review=(has_answers or bool(alerts))
         and (last_review is None or last_review < last_activity),
         severity=max((s.severity for s in scores), default=0.0),
+        overdue=overdue,
+        overdue_title=_title(questionnaires, overdue.questionnaire_id) if overdue else None,
     )
+
+
+def _title(questionnaires: Mapping[str, Questionnaire], questionnaire_id: str) -> str:
+    questionnaire = questionnaires.get(questionnaire_id)
+    return questionnaire.title if questionnaire else questionnaire_id
+
+
+def _overdue(late: Sequence[LateOccurrence], now: datetime) -> LateOccurrence | None:
+    """The earliest occurrence past its overdue time (the scheduler may not have marked it
+    yet, so an open one past ``overdue_at`` counts too)."""
+    return next((o for o in late if o.status == "overdue" or o.overdue_at <= now), None)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """What the population view needs: the invitations to one questionnaire in a period, their
-conversations, whether the patient took part, and the current answers."""
+conversations, whether the patient took part, and the current answers; and the outcomes of
+the course occurrences due in the period (for the response rates)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.console_models import PatientProfile
+from bot.storage.course_models import Enrolment, Occurrence
 from bot.storage.models import Answer, Conversation, Invitation, Message, Patient, Response
 from bot.storage.patient_profiles import visible_patient_ids
 
@@ -89,3 +91,50 @@ def population_data(
         answers[conversation_id].append(answer)
     data.answers = answers
     return data
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One occurrence of a course whose outcome is known: answered, missed or overdue."""
+
+    patient_id: int
+    plan_id: str
+    step_index: int
+    sequence: int
+    questionnaire_id: str
+    status: str
+    due_at: datetime
+    site: str | None
+
+
+OUTCOME_STATUSES = ("answered", "missed", "overdue")
+
+
+def course_outcomes(
+    session: Session, team_ids: Collection[int] | None, *, start: datetime, end: datetime
+) -> list[Outcome]:
+    """The occurrences due in [start, end) of the patients of these teams (None: every
+    patient) that were answered, missed or are overdue: one query, whatever the numbers."""
+    visible = visible_patient_ids(team_ids).scalar_subquery()
+    rows = session.execute(
+        select(
+            Enrolment.patient_id,
+            Enrolment.plan_id,
+            Occurrence.step_index,
+            Occurrence.sequence,
+            Occurrence.questionnaire_id,
+            Occurrence.status,
+            Occurrence.due_at,
+            PatientProfile.site,
+        )
+        .join(Enrolment, Enrolment.id == Occurrence.enrolment_id)
+        .outerjoin(PatientProfile, PatientProfile.patient_id == Enrolment.patient_id)
+        .where(
+            Enrolment.patient_id.in_(visible),
+            Occurrence.status.in_(OUTCOME_STATUSES),
+            Occurrence.due_at >= start,
+            Occurrence.due_at < end,
+        )
+        .order_by(Occurrence.due_at, Occurrence.id)
+    ).tuples()
+    return [Outcome(*row) for row in rows]

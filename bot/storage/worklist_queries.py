@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.console_models import ConsoleUser, PatientProfile, Review, Team
+from bot.storage.course_models import Enrolment, Occurrence
 from bot.storage.models import (
     Alert,
     Answer,
@@ -44,6 +45,16 @@ class WorklistData:
     last_reviews: dict[int, datetime] = field(default_factory=dict)
     team_names: dict[int, str] = field(default_factory=dict)
     user_emails: dict[int, str] = field(default_factory=dict)
+    late: dict[int, list[LateOccurrence]] = field(default_factory=dict)
+    """Open occurrences of going courses that have an overdue time, the earliest first."""
+
+
+@dataclass(frozen=True)
+class LateOccurrence:
+    questionnaire_id: str
+    sequence: int
+    status: str
+    overdue_at: datetime
 
 
 def worklist_data(session: Session, team_ids: Collection[int] | None) -> WorklistData:
@@ -113,6 +124,30 @@ def worklist_data(session: Session, team_ids: Collection[int] | None) -> Worklis
         ).tuples()
         if at is not None
     }
+    late = _grouped(
+        (
+            (patient_id, LateOccurrence(questionnaire_id, sequence, status, at))
+            for patient_id, questionnaire_id, sequence, status, at in session.execute(
+                select(
+                    Enrolment.patient_id,
+                    Occurrence.questionnaire_id,
+                    Occurrence.sequence,
+                    Occurrence.status,
+                    Occurrence.overdue_at,
+                )
+                .join(Enrolment, Enrolment.id == Occurrence.enrolment_id)
+                .where(
+                    Enrolment.patient_id.in_(visible),
+                    Enrolment.ended_at.is_(None),
+                    Occurrence.status.in_(("due", "overdue")),
+                    Occurrence.overdue_at.is_not(None),
+                )
+                .order_by(Occurrence.overdue_at, Occurrence.id)
+            ).tuples()
+            if at is not None
+        ),
+        lambda pair: pair[0],
+    )
     return WorklistData(
         patients=patients,
         invitations=invitations,
@@ -124,6 +159,7 @@ def worklist_data(session: Session, team_ids: Collection[int] | None) -> Worklis
         last_reviews=last_reviews,
         team_names={team.id: team.name for team in session.scalars(select(Team))},
         user_emails={user.id: user.email for user in session.scalars(select(ConsoleUser))},
+        late={patient_id: [o for _, o in pairs] for patient_id, pairs in late.items()},
     )
 
 

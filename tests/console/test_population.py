@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
 
 from bot.console import population
 from bot.console.access import Staff as StaffView
+from bot.console.response_rates import response_rates
 from bot.dialogue.service import Dialogue
 from bot.questionnaire.model import Questionnaire
+from bot.storage.console_models import PatientProfile
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, utcnow
-from bot.storage.patients import create_invitation
-from tests.console.conftest import assign, complete_who5
+from bot.storage.patients import create_invitation, create_patient
+from bot.storage.population_queries import course_outcomes
+from tests.console.conftest import Staff, assign, complete_who5, login
+from tests.console.course_helpers import enrol, set_status
 from tests.helpers import answer_all, new_conversation
 
 
@@ -66,3 +72,77 @@ def test_five_numbers() -> None:
     assert population.five_numbers([]) is None
     assert population.five_numbers([4.0]) == (4.0, 4.0, 4.0, 4.0, 4.0)
     assert population.five_numbers([1.0, 2.0, 3.0, 4.0, 5.0]) == (1.0, 2.0, 3.0, 4.0, 5.0)
+
+
+def _course_patients(
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    site: str,
+    outcomes: list[list[str]],
+    team_id: int | None = None,
+) -> None:
+    """One patient per entry, enrolled in WHO-5 every 14 days on 20 March 2026 (so the first
+    occurrence is due in March, the second and third in April), each occurrence given the
+    entry's statuses in order."""
+    for statuses in outcomes:
+        with session_scope(session_factory) as session:
+            patient = create_patient(session)
+            session.add(PatientProfile(patient_id=patient.id, site=site, team_id=team_id))
+            session.flush()
+            patient_id = patient.id
+        enrolment = enrol(session_factory, questionnaires, patient_id, ENROLLED)
+        for sequence, status in enumerate(statuses, start=1):
+            set_status(session_factory, enrolment, sequence, status)
+
+
+ENROLLED = datetime(2026, 3, 20, 9, tzinfo=UTC)
+
+
+def test_response_rate_per_occurrence_and_site_with_small_groups_suppressed(
+    client: TestClient,
+    staff: Staff,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+) -> None:
+    aarhus = [
+        ["answered", "answered", "answered"],
+        ["answered", "answered", "answered"],
+        ["answered", "answered"],
+        ["answered", "missed"],
+        ["answered", "overdue", "due"],  # an open occurrence has no outcome yet
+    ]
+    _course_patients(session_factory, questionnaires, "Aarhus", aarhus, staff.team_a)
+    _course_patients(session_factory, questionnaires, "Odense",
+                     [["answered"], ["answered", "missed"]], staff.team_a)  # fmt: skip
+    # Team B's patients are not the nurse's (the admin below sees them).
+    _course_patients(session_factory, questionnaires, "Vejle", [["missed"]] * 5, staff.team_b)
+    admin = StaffView(id=0, email="a@example.org", role="admin", team_ids=frozenset())
+    start, end = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC)
+    with session_scope(session_factory) as session:
+        outcomes = course_outcomes(session, admin.visible_teams, start=start, end=end)
+    rates = response_rates(outcomes, questionnaires, {}, UTC, no_site="?")
+    by_occurrence = {g.sequence: g for g in rates.by_occurrence}
+    first, second, third = by_occurrence[1], by_occurrence[2], by_occurrence[3]
+    assert (len(first.patients), first.answered, first.missed) == (12, 7, 5)
+    assert first.rate == 7 / 12
+    assert (second.answered, second.missed, second.overdue) == (3, 2, 1)
+    assert second.rate == 3 / 6
+    assert len(third.patients) == 2 and third.suppressed and third.rate is None
+    sites = {(g.site, g.month): g for g in rates.by_site_month}
+    assert sites[("Aarhus", "2026-03")].rate == 1.0
+    assert sites[("Aarhus", "2026-04")].rate == 5 / 7
+    assert sites[("Odense", "2026-03")].suppressed and sites[("Odense", "2026-03")].rate is None
+    assert sites[("Vejle", "2026-03")].rate == 0.0  # five patients: shown
+
+    login(client, staff.nurse)
+    page = html.unescape(client.get("/console/population?from=2026-03-01&to=2026-04-30").text)
+    table = page[page.index('id="rates-by-occurrence"') :].split("</table>")[0]
+    rows = table.split("<tr")[2:]
+    assert "WHO-5 Trivselsindeks nr. 1" in rows[0] and "100 %" in rows[0]  # team A only
+    assert "WHO-5 Trivselsindeks nr. 2" in rows[1] and "50 %" in rows[1]
+    assert 'data-suppressed="yes"' in rows[2] and "Færre end 5 patienter" in rows[2]
+    assert "%" not in rows[2]
+    by_site = page[page.index('id="rates-by-site"') :].split("</table>")[0]
+    assert "Vejle" not in by_site and "71 %" in by_site
+    odense = by_site[by_site.index("Odense") :].split("</tr>")[0]
+    assert "Færre end 5 patienter" in odense and "%" not in odense

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
@@ -21,6 +22,7 @@ from bot.storage.models import Answer, Conversation, Invitation, utcnow
 from bot.storage.patients import create_invitation
 from bot.storage.responses import add_answer, open_response
 from tests.console.conftest import Staff, assign, complete_who5, login
+from tests.console.course_helpers import enrol, set_status
 from tests.helpers import answer_all, new_conversation, store_inbound
 
 LOW = ["1", "0", "1", "1", "0"]  # WHO-5 12: red
@@ -225,3 +227,101 @@ def test_filters_and_review_state(
     page = client.get("/console/worklist?mine=1").text
     assert ROW.findall(page) == [p_low]
     assert "?mine=1&amp;review=1" in client.get("/console/worklist").text  # my open alerts
+
+
+def _overdue_patient(
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    codes: list[str],
+) -> tuple[int, str]:
+    """A patient whose first WHO-5 of the course, due ten days ago, is overdue."""
+    pid, pseudonym = assign(session_factory, complete_who5(service, session_factory, codes), None)
+    enrolment = enrol(session_factory, questionnaires, pid, utcnow() - timedelta(days=10))
+    set_status(session_factory, enrolment, 1, "overdue")
+    return pid, pseudonym
+
+
+def test_an_overdue_course_is_forsinket_after_urgent_and_red(
+    client: TestClient,
+    staff: Staff,
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    green = assign(session_factory, complete_who5(service, session_factory, HIGH), None)[1]
+    yellow = assign(session_factory, complete_who5(service, session_factory, MIDDLE), None)[1]
+    _, overdue = _overdue_patient(service, session_factory, questionnaires, HIGH)
+    red = assign(session_factory, complete_who5(service, session_factory, LOW), None)[1]
+    urgent_cid = complete_who5(service, session_factory, HIGH)
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, urgent_cid)
+        assert conversation is not None
+        add_alert(session, conversation, rule_id="phq9-item9", level="red", urgent=True,
+                  message="PHQ-9 item 9 above 0.")  # fmt: skip
+    urgent = assign(session_factory, urgent_cid, None)[1]
+    # A course that is only due (not yet past its overdue time) is not late.
+    pid_due, due = assign(session_factory, complete_who5(service, session_factory, HIGH), None)
+    set_status(session_factory, enrol(session_factory, questionnaires, pid_due, utcnow()), 1,
+               "due")  # fmt: skip
+    rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
+    assert rows[overdue].status == "overdue" and rows[due].status == "completed"
+    ordered = [row.pseudonym for row in sorted(rows.values(), key=sort_key)]
+    assert ordered[:4] == [urgent, red, overdue, yellow]
+    assert set(ordered[4:]) == {green, due}
+
+    login(client, staff.admin)
+    page = client.get("/console/worklist").text
+    row = page[page.index(f'data-pseudonym="{overdue}"') :].split("</tr>")[0]
+    assert "Forsinket" in row and "WHO-5 Trivselsindeks nr. 1" in row
+    assert "forsinket siden" in row
+    assert "Forsinket" not in page[page.index(f'data-pseudonym="{due}"') :].split("</tr>")[0]
+    filtered = client.get("/console/worklist?status=overdue").text
+    assert ROW.findall(filtered) == [overdue]
+
+
+def test_a_withdrawn_patient_is_never_forsinket(
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    pid, pseudonym = _overdue_patient(service, session_factory, questionnaires, LOW)
+    assert rows_by_pseudonym(session_factory, questionnaires, app_settings)[pseudonym].status == (
+        "overdue")  # fmt: skip
+    with session_scope(session_factory) as session:
+        profile = session.get(PatientProfile, pid)
+        assert profile is not None
+        profile.withdrawn_at = utcnow()
+    row = rows_by_pseudonym(session_factory, questionnaires, app_settings)[pseudonym]
+    assert row.status == "withdrawn" and row.overdue is None
+
+
+def test_the_worklist_makes_as_many_queries_for_many_patients_as_for_one(
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    engine = session_factory.kw["bind"]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    def queries() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            rows = rows_by_pseudonym(session_factory, questionnaires, app_settings)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert {row.status for row in rows.values()} == {"overdue"}
+        return len(statements)
+
+    _overdue_patient(service, session_factory, questionnaires, LOW)
+    one = queries()
+    for codes in (HIGH, MIDDLE, LOW):
+        _overdue_patient(service, session_factory, questionnaires, codes)
+    assert queries() == one

@@ -3,11 +3,13 @@ and the patient's "who has seen my data" list."""
 
 from __future__ import annotations
 
+from markupsafe import Markup
 from starlette.authentication import requires
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.console.access import Forbidden, may_change_assignment, patient_for
+from bot.console.course_view import Trend
 from bot.console.http import (
     database,
     error_page,
@@ -22,8 +24,11 @@ from bot.console.http import (
     texts,
     whole_number,
 )
+from bot.console.i18n import ConsoleTexts
 from bot.console.invitations import invitable
 from bot.console.patient_view import load
+from bot.console.plan_titles import plan_titles
+from bot.console.trend_chart import trend_chart
 from bot.storage.alerts import acknowledge_alerts
 from bot.storage.audit import access_log
 from bot.storage.models import Invitation, utcnow
@@ -41,7 +46,7 @@ def patient_page(request: Request) -> Response:
     me = staff(request)
     with database(request) as session:
         patient = patient_for(session, me, request.path_params["pseudonym"])
-        view = load(session, patient, questionnaires(request))
+        view = load(session, patient, questionnaires(request), plan_titles(request))
         teams = teams_in(session, me.visible_teams)
         team_ids = [team.id for team in teams]
         if view.profile and view.profile.team_id and view.profile.team_id not in team_ids:
@@ -68,7 +73,21 @@ def patient_page(request: Request) -> Response:
             gone=gone,
             questionnaires=invitable(questionnaires(request)),
             done=query(request, "done"),
+            trend_charts=[(trend, _chart(texts(request), trend)) for trend in view.trends],
         )
+
+
+def _chart(console_texts: ConsoleTexts, trend: Trend) -> Markup:
+    _ = console_texts._
+    values = ", ".join(
+        f"{console_texts.date(p.at)}: {console_texts.number(p.value)}" for p in trend.points
+    )
+    return trend_chart(
+        _("{name} over time", name=trend.name),
+        _("{count} answers, oldest first: {values}.", count=len(trend.points), values=values),
+        trend.rule,
+        [(console_texts.date(p.at, "short"), p.value) for p in trend.points],
+    )
 
 
 @requires("authenticated")

@@ -1,18 +1,25 @@
-"""The population page: completion, time to complete and scores by group over a period."""
+"""The population page: completion, time to complete and scores by group over a period, and
+the response rates of the courses (bot/console/response_rates.py)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from markupsafe import Markup
 from starlette.authentication import requires
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.console import population
+from bot.console.charts import bar_chart
 from bot.console.http import database, query, questionnaires, record, render, staff, texts
+from bot.console.i18n import ConsoleTexts
 from bot.console.invitations import invitable
+from bot.console.plan_titles import plan_titles
 from bot.console.population_charts import group_names, population_charts
+from bot.console.response_rates import MIN_PATIENTS, ResponseRates, response_rates
 from bot.questionnaire.model import Questionnaire
+from bot.storage.population_queries import course_outcomes
 
 DEFAULT_DAYS = 90
 DEFAULT_QUESTIONNAIRE = "who5"
@@ -48,6 +55,8 @@ def population_page(request: Request) -> Response:
         dimension = "literacy"
     loaded = questionnaires(request)
     questionnaire_id = _questionnaire_id(request, loaded)
+    start = datetime.combine(start_day, time.min, console_texts.timezone)
+    end = datetime.combine(end_day + timedelta(days=1), time.min, console_texts.timezone)
     with database(request) as session:
         result = population.report(
             session,
@@ -55,8 +64,15 @@ def population_page(request: Request) -> Response:
             loaded,
             questionnaire_id=questionnaire_id,
             dimension=dimension,
-            start=datetime.combine(start_day, time.min, console_texts.timezone),
-            end=datetime.combine(end_day + timedelta(days=1), time.min, console_texts.timezone),
+            start=start,
+            end=end,
+        )
+        rates = response_rates(
+            course_outcomes(session, staff(request).visible_teams, start=start, end=end),
+            loaded,
+            plan_titles(request),
+            console_texts.timezone,
+            no_site=console_texts._("Not recorded"),
         )
         record(request, session, "population.view", detail=f"{questionnaire_id} by {dimension}")
     names = group_names(console_texts).get(dimension, {})
@@ -74,4 +90,30 @@ def population_page(request: Request) -> Response:
         end_day=end_day,
         questionnaires=invitable(loaded),
         selected=questionnaire_id,
+        rates=rates,
+        rate_chart=_rate_chart(console_texts, rates),
+        min_patients=MIN_PATIENTS,
+    )
+
+
+def _rate_chart(console_texts: ConsoleTexts, rates: ResponseRates) -> Markup | None:
+    """The response rate per occurrence as bars; suppressed groups are left out."""
+    _ = console_texts._
+    shown = [g for g in rates.by_occurrence if g.rate is not None]
+    if not shown:
+        return None
+    rows = [
+        (
+            _("{questionnaire} no. {number}", questionnaire=g.questionnaire, number=g.sequence),
+            (g.rate or 0.0) * 100,
+            console_texts.percent(g.rate),
+        )
+        for g in shown
+    ]
+    return bar_chart(
+        _("Response rate per occurrence"),
+        "; ".join(f"{label}: {text}" for label, _value, text in rows),
+        rows,
+        maximum=100,
+        high_text="100 %",
     )

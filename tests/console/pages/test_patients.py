@@ -5,6 +5,8 @@ answers; all patient text escaped; mark reviewed with a note (reviews acknowledg
 from __future__ import annotations
 
 import html
+import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -13,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.dialogue.service import Dialogue
+from bot.questionnaire.model import Questionnaire
 from bot.storage.console_models import Review
 from bot.storage.db import session_scope
-from bot.storage.models import Alert, Answer, Conversation, Message, Patient, Response
+from bot.storage.models import Alert, Answer, Conversation, Message, Patient, Response, utcnow
 from bot.storage.responses import add_answer
 from bot.storage.transcripts import add_event
 from tests.console.conftest import Staff, assign, complete_who5, login, post
+from tests.console.course_helpers import enrol, set_status
 from tests.helpers import store_inbound
 
 HOSTILE = "<script>alert(1)</script>"
@@ -219,3 +223,83 @@ def test_an_incomplete_score_is_shown_as_not_computed(
     login(client, staff.nurse)
     text = html.unescape(client.get(f"/console/patients/{pseudonym}").text)
     assert "Ikke beregnet: 1 af 5 spørgsmål ikke besvaret (muligt interval 48–68)" in text
+
+
+def _move_to(session_factory: sessionmaker[Session], cid: str, patient_id: int) -> str:
+    """Make conversation ``cid`` (and its responses) the patient's; its WHO-5 response id."""
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None
+        conversation.patient_id = patient_id
+        for response in session.scalars(select(Response).where(Response.conversation_id == cid)):
+            response.patient_id = patient_id
+        found = session.scalar(
+            select(Response.id).where(
+                Response.conversation_id == cid, Response.questionnaire_id == "who5"
+            )
+        )
+        assert found is not None
+        return found
+
+
+def test_patient_page_shows_the_course_and_a_trend_chart(
+    client: TestClient,
+    staff: Staff,
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+) -> None:
+    first = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])  # WHO-5 12
+    second = complete_who5(service, session_factory, ["3", "3", "3", "3", "3"])  # 60
+    pid, pseudonym = assign(session_factory, first, staff.team_a)
+    enrolment = enrol(session_factory, questionnaires, pid, utcnow() - timedelta(days=30))
+    with session_scope(session_factory) as session:
+        first_response = session.scalar(
+            select(Response.id).where(
+                Response.conversation_id == first, Response.questionnaire_id == "who5"
+            )
+        )
+    # Make the second completion come later than the first, as it would in the course.
+    second_response = _move_to(session_factory, second, pid)
+    with session_scope(session_factory) as session:
+        response = session.get(Response, second_response)
+        assert response is not None and response.completed_at is not None
+        response.completed_at += timedelta(days=14)
+    set_status(session_factory, enrolment, 1, "answered", response_id=first_response)
+    set_status(session_factory, enrolment, 2, "answered", response_id=second_response)
+    set_status(session_factory, enrolment, 3, "missed")
+    set_status(session_factory, enrolment, 4, "overdue")
+    set_status(session_factory, enrolment, 5, "due")
+
+    login(client, staff.nurse)
+    page = html.unescape(client.get(f"/console/patients/{pseudonym}").text)
+    assert "Trivsel hver 14. dag i et halvt år" in page  # the plan's title
+    statuses = dict(re.findall(
+        r'<tr data-occurrence="who5-(\d+)">.*?class="badge occurrence-\w+">([^<]+)</span>',
+        page, flags=re.S))  # fmt: skip
+    assert statuses["1"] == statuses["2"] == "Besvaret"
+    assert statuses["3"] == "Ikke besvaret"
+    assert statuses["4"] == "Forsinket"
+    assert statuses["5"] == "Åben"
+    assert statuses["6"] == "Planlagt"
+    assert len(statuses) == 14  # every 14 days for 182 days
+    assert "WHO-5 Trivselsindeks nr. 3" in page
+    chart = page[page.index('<svg class="chart"') :].split("</svg>")[0]
+    assert 'role="img"' in chart and "<polyline" in chart and chart.count("<circle") == 2
+    assert ">12<" in chart and ">60<" in chart
+    trends = page[page.index('id="trends-title"') :]
+    assert re.search(r'<td class="number">12</td>', trends)
+    assert re.search(r'<td class="number">60</td>', trends)
+
+
+def test_one_answer_is_no_trend(
+    client: TestClient,
+    staff: Staff,
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+) -> None:
+    _, pseudonym = assign(session_factory, complete_who5(service, session_factory, ["3"] * 5),
+                          staff.team_a)  # fmt: skip
+    login(client, staff.nurse)
+    page = client.get(f"/console/patients/{pseudonym}").text
+    assert 'id="trends-title"' not in page and 'id="course-title"' not in page
