@@ -193,7 +193,7 @@ def test_the_engine_gets_its_secrets_from_the_environment_not_the_command_line(
     # The token is added inside the engine's process: `ps` shows every argument to every user.
     assert not any("the-engine-token" in part or "the-actions-secret" in part for part in serve)
     launcher = serve[serve.index("-c") + 1]
-    assert "'--auth-token'" in launcher and "RASA_AUTH_TOKEN" in launcher
+    assert "'--auth-token=' + token" in launcher and "RASA_AUTH_TOKEN" in launcher
     env = engine_environment(settings)
     assert env["RASA_AUTH_TOKEN"] == "the-engine-token"
     assert env["BOT_ACTIONS_SECRET"] == "the-actions-secret"
