@@ -36,23 +36,39 @@ def _questionnaires(settings: Settings) -> dict[str, Any]:
     return load_directory(settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base)
 
 
+def _cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _team_name(value: str) -> str:
+    """`--team`: a name, not blank."""
+    name = value.strip()
+    if not name:
+        raise argparse.ArgumentTypeError("a team name must not be blank")
+    return name
+
+
 def create_web_invite(
     settings: Settings,
     questionnaire_id: str,
     *,
     label: str | None = None,
     reuse_label: bool = False,
+    team: str | None = None,
 ) -> str:
     """Create a pseudonymous patient with a web invitation; return the chat URL.
 
-    With `reuse_label`, the patient of that label who has a web link to the questionnaire is
-    reused: a stored link cannot be reprinted (only its hash is kept), so their web links to
-    it are revoked ("replaced") and a new one is issued, which opens the same conversation.
+    The patient joins the team of that name (made if new), or the default team, whose
+    coordinators see them. With `reuse_label`, the patient of that label who has a web link to
+    the questionnaire is reused: a stored link cannot be reprinted (only its hash is kept), so
+    their web links to it are revoked ("replaced") and a new one is issued, which opens the
+    same conversation.
     """
     from sqlalchemy import select
 
     from bot.storage import db
     from bot.storage.models import Invitation, Patient
+    from bot.storage.patient_profiles import place_in_team, team_of
     from bot.storage.patients import create_invitation, create_patient, revoke_invitation
 
     questionnaires = _questionnaires(settings)
@@ -80,6 +96,8 @@ def create_web_invite(
                         revoke_invitation(session, invitation, "replaced")
         if patient is None:
             patient = create_patient(session, label=label)
+        if team or team_of(session, patient.id) is None:
+            place_in_team(session, patient.id, team, created_by=_cli_actor())
         issued = create_invitation(session, patient, questionnaire_id)
         return f"{settings.public_url}/chat/{issued.token}"
 
@@ -200,6 +218,8 @@ def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
                     _questionnaires(settings),
                     args.questionnaire,
                     label=args.label,
+                    team=args.team,
+                    created_by=_cli_actor(),
                 )
             )
         except InviteError as error:
@@ -207,7 +227,7 @@ def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         print(link)
         return 0
-    print(create_web_invite(settings, args.questionnaire, label=args.label))
+    print(create_web_invite(settings, args.questionnaire, label=args.label, team=args.team))
     return 0
 
 
@@ -393,6 +413,11 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--questionnaire", required=True, help="questionnaire id, e.g. who5")
     invite.add_argument("--channel", default="web", choices=["web", "telegram"])
     invite.add_argument("--label", help="optional label for staff (never a name or CPR number)")
+    invite.add_argument(
+        "--team",
+        type=_team_name,
+        help="the patient's team (created if new); default: the default team, Standard",
+    )
     invite.set_defaults(handler=cmd_invite)
 
     revoke = commands.add_parser("revoke", help="revoke all links of a patient (P-XXXXXXXX)")

@@ -37,6 +37,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage import db
     from bot.storage.audit import audit
     from bot.storage.console_models import ConsoleUser
+    from bot.storage.staff import default_team
 
     factory = db.open(settings).session_factory
     if args.user_command == "list":
@@ -49,13 +50,20 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     password = _password()
     try:
         with db.session_scope(factory) as session:
+            # Without --team, the default team: its coordinators see the patients invited
+            # without one (admins join it too; they see every patient anyway).
             user = create_user(
-                session, args.email, password, role=args.role, teams=list(args.team or [])
+                session,
+                args.email,
+                password,
+                role=args.role,
+                teams=list(args.team or [default_team(session).name]),
             )
             audit(
                 session, actor=_actor(), action="user.add", detail=f"{user.email} ({user.role})"
             )
-            summary = f"{user.email} ({user.role}; teams: {', '.join(args.team or []) or 'none'})"
+            teams = ", ".join(team.name for team in user.teams)
+            summary = f"{user.email} ({user.role}; teams: {teams or 'none'})"
     except AccountError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -135,7 +143,9 @@ def add_commands(commands: Any) -> None:
     add.add_argument("email")
     add.add_argument("--role", choices=list(ROLES), default="coordinator")
     add.add_argument(
-        "--team", action="append", help="team (created if new); repeat for several teams"
+        "--team",
+        action="append",
+        help="team (created if new); repeat for several teams; default: Standard",
     )
     user_commands.add_parser("list", help="list the console users")
     user.set_defaults(handler=cmd_user)

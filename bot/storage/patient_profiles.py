@@ -1,7 +1,8 @@
 """The console's facts about a patient (team, responsible coordinator, the coarse facts for
 statistics, withdrawal), and which patients the members of some teams may see.
 
-A patient without a profile or without a team is seen only by those who see every patient.
+A patient without a profile or without a team is seen only by those who see every patient;
+patients invited without a team choice join the default team, so its coordinators see them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
-from bot.storage.console_models import PatientProfile
+from bot.storage.console_models import PatientProfile, Team
 from bot.storage.models import Patient
+from bot.storage.staff import default_team, team_named
 
 
 def profile_of(session: Session, patient_id: int) -> PatientProfile | None:
@@ -31,6 +33,18 @@ def profile_for_update(session: Session, patient_id: int, *, created_by: str) ->
     if profile is None:
         profile = add_profile(session, PatientProfile(patient_id=patient_id, created_by=created_by))
     return profile
+
+
+def place_in_team(
+    session: Session, patient_id: int, team_name: str | None, *, created_by: str
+) -> Team:
+    """Put the patient in the team of this name (made if new, like `bot user add --team`),
+    or, without a name, in the default team."""
+    team = team_named(session, team_name, create=True) if team_name else default_team(session)
+    if team is None:
+        raise ValueError("a team name must not be blank")
+    profile_for_update(session, patient_id, created_by=created_by).team = team
+    return team
 
 
 def team_of(session: Session, patient_id: int) -> int | None:

@@ -6,9 +6,11 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.console_models import ConsoleUser, LoginAttempt, Team, TeamMember
+from bot.storage.course_models import DEFAULT_TEAM_NAME
 
 # ------------------------------------------------------------------ users
 
@@ -86,6 +88,23 @@ def add_team(session: Session, name: str) -> Team:
     session.add(team)
     session.flush()
     return team
+
+
+def default_team(session: Session) -> Team:
+    """The team of patients and users given none ("Standard"). Migration 0009 makes it only
+    when a clinic has no team yet, so it is made here when missing; a concurrent maker's row
+    wins (the name is unique), hence the savepoint."""
+    team = team_named(session, DEFAULT_TEAM_NAME)
+    if team is not None:
+        return team
+    try:
+        with session.begin_nested():
+            return add_team(session, DEFAULT_TEAM_NAME)
+    except IntegrityError:
+        found = team_named(session, DEFAULT_TEAM_NAME)
+        if found is None:
+            raise
+        return found
 
 
 # ------------------------------------------------------------------ failed log-ins

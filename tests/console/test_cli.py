@@ -50,7 +50,8 @@ def test_user_add_with_password_from_the_environment(
     capsys.readouterr()
     assert cli.main(["user", "list"]) == 0
     listing = capsys.readouterr().out
-    assert "first.admin@example.org\tadmin\t-\tactive" in listing
+    # Without --team, the default team (an admin too; they see every patient anyway).
+    assert "first.admin@example.org\tadmin\tStandard\tactive" in listing
     assert "nurse@example.org\tcoordinator\tOnkologi,Palliation\tactive" in listing
     with session_scope(session_factory) as session:
         user = session.scalar(select(ConsoleUser).where(ConsoleUser.role == "admin"))

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
 from bot.storage.models import utcnow
+from bot.storage.patient_profiles import place_in_team
 from bot.storage.patients import create_patient, invitation_by_token
 from bot.storage.telegram_chats import (
     link_telegram_chat,
@@ -106,8 +107,11 @@ async def new_patient_invite(
     questionnaire_id: str,
     *,
     label: str | None = None,
+    team: str | None = None,
+    created_by: str = "cli",
 ) -> str:
-    """`bot invite --channel telegram`: a new pseudonymous patient and their deep link."""
+    """`bot invite --channel telegram`: a new pseudonymous patient and their deep link. The
+    patient joins the team of that name (made if new), or the default team."""
     if not settings.telegram_bot_token:
         raise InviteError("TELEGRAM_BOT_TOKEN is not set (see docs/TELEGRAM.md)")
     if questionnaire_id not in questionnaire_ids:
@@ -117,7 +121,9 @@ async def new_patient_invite(
 
     def create() -> int:
         with session_scope(session_factory) as session:
-            return create_patient(session, label=label).id
+            patient_id = create_patient(session, label=label).id
+            place_in_team(session, patient_id, team, created_by=created_by)
+            return patient_id
 
     patient_id = await asyncio.to_thread(create)
     link = await telegram_invite_link(

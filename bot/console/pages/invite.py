@@ -11,7 +11,7 @@ from starlette.authentication import requires
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.console.access import patient_for
+from bot.console.access import Staff, patient_for
 from bot.console.http import (
     database,
     field,
@@ -30,10 +30,19 @@ from bot.questionnaire.model import Questionnaire
 from bot.storage.console_models import AGE_BANDS, SEXES, PatientProfile
 from bot.storage.patient_profiles import add_profile
 from bot.storage.patients import create_invitation, create_patient
-from bot.storage.staff import active_members, teams_in
+from bot.storage.staff import active_members, default_team, teams_in
 
 CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
 FORM_FIELDS = ("questionnaire", "label", "age_band", "sex", "site", "team", "responsible")
+
+
+def _default_team(session: Session, me: Staff) -> int | None:
+    """The team of a patient invited without a team choice: the inviter's first (by name),
+    else the default team when the inviter may see it (an admin); None: they must choose."""
+    own = teams_in(session, me.team_ids)
+    if own:
+        return own[0].id
+    return default_team(session).id if me.is_admin else None
 
 
 def _form(request: Request, session: Session, status: int = 200, **values: Any) -> Response:
@@ -55,7 +64,8 @@ def _form(request: Request, session: Session, status: int = 200, **values: Any) 
 @requires("authenticated")
 def invite_form(request: Request) -> Response:
     with database(request) as session:
-        return _form(request, session)
+        chosen = _default_team(session, staff(request))
+        return _form(request, session, values={"team": str(chosen) if chosen else ""})
 
 
 def _fact_errors(request: Request, values: dict[str, str]) -> list[str]:
@@ -79,8 +89,8 @@ def invite(request: Request) -> Response:
     _ = texts(request)._
     values = {name: field(request, name, 200) for name in FORM_FIELDS}
     errors = _fact_errors(request, values)
-    team_id = whole_number(values["team"])
     with database(request) as session:
+        team_id = whole_number(values["team"]) if values["team"] else _default_team(session, me)
         teams = {team.id for team in teams_in(session, me.visible_teams)}
         if team_id is None or team_id not in teams:
             errors.append(_("Choose a team."))

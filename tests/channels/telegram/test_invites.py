@@ -6,10 +6,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.channels.telegram.chats import ChatRecords
-from bot.channels.telegram.invites import Opening, open_invitation, telegram_invite_link
+from bot.channels.telegram.invites import (
+    Opening,
+    new_patient_invite,
+    open_invitation,
+    telegram_invite_link,
+)
 from bot.i18n import Texts
+from bot.storage.console_models import PatientProfile
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, Invitation, Message, Patient, utcnow
 from bot.storage.patients import create_invitation, create_patient, invitation_by_token
@@ -112,3 +119,19 @@ async def test_what_start_opens_for_a_chat_and_when_it_is_reachable_again(tmp_pa
     relinked = await open_invitation(factory, 7, second.token, link)
     assert relinked.reason == "linked" and relinked.live_keyboard == 300
     assert relinked.conversation_id not in (None, linked.conversation_id)
+
+
+async def test_a_cli_telegram_patient_joins_the_default_team_or_the_one_named(rig: Rig) -> None:
+    teams = []
+    for team in (None, "Onkologi"):
+        link = await new_patient_invite(
+            rig.settings, rig.session_factory, ["who5"], "who5", team=team
+        )
+        assert link.startswith(f"https://t.me/{USERNAME}?start=")
+        with session_scope(rig.session_factory) as session:
+            patient = session.scalar(select(Patient).order_by(Patient.id.desc()))
+            assert patient is not None
+            profile = session.get(PatientProfile, patient.id)
+            assert profile is not None and profile.team is not None
+            teams.append(profile.team.name)
+    assert teams == ["Standard", "Onkologi"]

@@ -135,3 +135,24 @@ def test_invite_again_for_another_questionnaire(
     with session_scope(session_factory) as session:
         assert sorted(i.questionnaire_id for i in session.scalars(select(Invitation))) == [
             "phq9", "who5"]  # fmt: skip
+
+
+def test_without_a_team_choice_the_patient_joins_the_inviters_team_or_the_default(
+    client: TestClient, staff: Staff, session_factory: sessionmaker[Session]
+) -> None:
+    """A form sent without a team (not the browser's: its list is required) is not refused:
+    a coordinator's patient joins their first team, an admin without a team's the default."""
+    login(client, staff.nurse)
+    assert f'<option value="{staff.team_a}" selected>' in client.get("/console/invite").text
+    assert invite(client, questionnaire="who5").status_code == 200  # type: ignore[attr-defined]
+    client.cookies.clear()
+    login(client, staff.admin)
+    assert invite(client, questionnaire="who5").status_code == 200  # type: ignore[attr-defined]
+    with session_scope(session_factory) as session:
+        teams = [
+            profile.team.name if profile.team else None
+            for profile in session.scalars(
+                select(PatientProfile).order_by(PatientProfile.patient_id)
+            )
+        ]
+    assert teams == ["Team A", "Standard"]
