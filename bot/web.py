@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from actions.table import action_executor
-from bot.channels import openapi, telegram, webchat
+from bot.channels import mine, openapi, telegram, webchat
 from bot.console.hashing import close_hashing_pool
 from bot.console.routes import routes as console_routes
 from bot.dialogue.service import Dialogue
@@ -67,6 +67,8 @@ def routes() -> list[Route | Mount]:
     return [
         Route("/healthz", healthz),
         Route("/chat/{token}", webchat.chat_page),
+        Route("/chat/{token}/mine", mine.mine_page),
+        Route("/chat/{token}/mine/data.json", mine.mine_download),
         Route("/api/chat/{token}/messages", webchat.messages_endpoint, methods=["GET", "POST"]),
         Route("/api/chat/{token}/audio/{message_id:int}", webchat.audio_endpoint),
         Route("/api/openapi.json", openapi.openapi_endpoint),

@@ -1,0 +1,113 @@
+"""The patient's own data ("Mine svar"): ``GET /chat/<token>/mine`` and the download of it as
+FHIR JSON, ``GET /chat/<token>/mine/data.json``.
+
+The link is checked exactly as the chat page checks it (bot/channels/webchat.py): an unknown
+link gets the 404 page, a revoked or expired one the 410 page, and neither records anything.
+The page covers the whole patient (every conversation), not only the link's questionnaire.
+Every view and every download is audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from bot.channels.mine_view import Formats, OwnData, own_data
+from bot.channels.webchat import LinkGone, _contacts, _conversation_id, _page, _templates
+from bot.course.plans import Plan, PlanError, load_plans
+from bot.export.fhir import export_bundle, validate
+from bot.settings import Settings
+from bot.storage.audit import audit
+from bot.storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+
+
+def _plans(request: Request) -> dict[str, Plan]:
+    """The plans, for their titles: the app's loaded ones when it keeps them in its state
+    (``plans``), else read from the plans folder (the page still works without them)."""
+    loaded: dict[str, Plan] | None = getattr(request.app.state, "plans", None)
+    if loaded is not None:
+        return loaded
+    settings: Settings = request.app.state.settings
+    try:
+        return load_plans(settings.dialogues_dir / "plans", request.app.state.questionnaires)
+    except (PlanError, OSError):
+        log.warning("the plans could not be read for a patient's own data page")
+        return {}
+
+
+def _view(request: Request, patient_id: int) -> OwnData:
+    settings: Settings = request.app.state.settings
+    formats = Formats(request.app.state.texts, ZoneInfo(settings.console_timezone))
+    plans = _plans(request)
+    with session_scope(request.app.state.session_factory) as session:
+        # Recorded first, so the list of who has seen the data shows this view too.
+        audit(session, actor="patient", action="own_data.view", patient_id=patient_id)
+        return own_data(session, patient_id, request.app.state.questionnaires, plans, formats)
+
+
+def _bundle(request: Request, patient_id: int) -> dict[str, Any]:
+    with session_scope(request.app.state.session_factory) as session:
+        bundle = export_bundle(
+            session, request.app.state.questionnaires, include_observations=True,
+            patient_id=patient_id,
+        )  # fmt: skip
+        validate(bundle)
+        audit(
+            session, actor="patient", action="own_data.download", patient_id=patient_id,
+            detail=f"{len(bundle.get('entry', []))} resources",
+        )  # fmt: skip
+        return bundle
+
+
+async def _patient(request: Request, token: str) -> int | Response:
+    """The patient of a web chat link, or the page that says why the link does not work."""
+    try:
+        conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
+    except LinkGone as gone:
+        contacts = await asyncio.to_thread(_contacts, request, gone.patient_id)
+        return _page(request, "gone.html", 410, contacts)
+    if conversation_id is None or patient_id is None:
+        contacts = await asyncio.to_thread(_contacts, request, None)
+        return _page(request, "not_found.html", 404, contacts)
+    return patient_id
+
+
+async def mine_page(request: Request) -> Response:
+    token = request.path_params["token"]
+    patient = await _patient(request, token)
+    if isinstance(patient, Response):
+        return patient
+    view = await asyncio.to_thread(_view, request, patient)
+    contacts = await asyncio.to_thread(_contacts, request, patient)
+    page = _templates.get_template("mine.html").render(
+        texts=request.app.state.texts,
+        view=view,
+        contacts=contacts,
+        chat_url=f"/chat/{token}",
+        download_url=f"/chat/{token}/mine/data.json",
+    )
+    return HTMLResponse(page)
+
+
+async def mine_download(request: Request) -> Response:
+    token = request.path_params["token"]
+    patient = await _patient(request, token)
+    if isinstance(patient, Response):
+        return patient
+    bundle = await asyncio.to_thread(_bundle, request, patient)
+    body = json.dumps(bundle, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type=FHIR_JSON,
+        headers={"Content-Disposition": 'attachment; filename="mine-data.json"'},
+    )
