@@ -1,10 +1,9 @@
-"""The `bot` command: run, invite, chat, export."""
+"""The `bot` command: run, chat, export, train (invite and revoke: bot/invites_cli.py)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import logging
 import sys
@@ -14,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from bot.invites_cli import add_commands as add_invite_commands
+from bot.invites_cli import cli_actor, create_web_invite, questionnaires_of
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger("bot")
@@ -28,78 +29,6 @@ def _setup_logging(settings: Settings) -> None:
     # Migration chatter is not news for an operator.
     for noisy in ("alembic", "rasa_sdk", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _questionnaires(settings: Settings) -> dict[str, Any]:
-    from bot.questionnaire.loader import load_directory
-
-    return load_directory(settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base)
-
-
-def _cli_actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-def _team_name(value: str) -> str:
-    """`--team`: a name, not blank."""
-    name = value.strip()
-    if not name:
-        raise argparse.ArgumentTypeError("a team name must not be blank")
-    return name
-
-
-def create_web_invite(
-    settings: Settings,
-    questionnaire_id: str,
-    *,
-    label: str | None = None,
-    reuse_label: bool = False,
-    team: str | None = None,
-) -> str:
-    """Create a pseudonymous patient with a web invitation; return the chat URL.
-
-    The patient joins the team of that name (made if new), or the default team, whose
-    coordinators see them. With `reuse_label`, the patient of that label who has a web link to
-    the questionnaire is reused: a stored link cannot be reprinted (only its hash is kept), so
-    their web links to it are revoked ("replaced") and a new one is issued, which opens the
-    same conversation.
-    """
-    from sqlalchemy import select
-
-    from bot.storage import db
-    from bot.storage.models import Invitation, Patient
-    from bot.storage.patient_profiles import place_in_team, team_of
-    from bot.storage.patients import create_invitation, create_patient, revoke_invitation
-
-    questionnaires = _questionnaires(settings)
-    if questionnaire_id not in questionnaires:
-        known = ", ".join(sorted(questionnaires))
-        raise SystemExit(f"error: unknown questionnaire '{questionnaire_id}' (known: {known})")
-    factory = db.open(settings).session_factory
-    with db.session_scope(factory) as session:
-        patient = None
-        if reuse_label and label:
-            previous = session.scalars(
-                select(Invitation)
-                .join(Patient)
-                .where(
-                    Patient.label == label,
-                    Invitation.questionnaire_id == questionnaire_id,
-                    Invitation.channel == "web",
-                )
-                .order_by(Invitation.id)
-            ).all()
-            if previous:
-                patient = previous[0].patient
-                for invitation in previous:
-                    if invitation.patient_id == patient.id:
-                        revoke_invitation(session, invitation, "replaced")
-        if patient is None:
-            patient = create_patient(session, label=label)
-        if team or team_of(session, patient.id) is None:
-            place_in_team(session, patient.id, team, created_by=_cli_actor())
-        issued = create_invitation(session, patient, questionnaire_id)
-        return f"{settings.public_url}/chat/{issued.token}"
 
 
 # ---------------------------------------------------------------------- run
@@ -202,63 +131,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(main())
 
 
-# ---------------------------------------------------------------------- invite
-
-
-def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
-    if args.channel == "telegram":
-        from bot.channels.telegram import InviteError, new_patient_invite
-        from bot.storage import db
-
-        try:
-            link = asyncio.run(
-                new_patient_invite(
-                    settings,
-                    db.open(settings).session_factory,
-                    _questionnaires(settings),
-                    args.questionnaire,
-                    label=args.label,
-                    team=args.team,
-                    created_by=_cli_actor(),
-                )
-            )
-        except InviteError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        print(link)
-        return 0
-    print(create_web_invite(settings, args.questionnaire, label=args.label, team=args.team))
-    return 0
-
-
-# ---------------------------------------------------------------------- revoke
-
-
-def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    """Revoke every link of a patient (web chat, Telegram invitations, hand-off links)."""
-    from bot.storage import db
-    from bot.storage.audit import audit
-    from bot.storage.patients import patient_by_pseudonym, revoke_patient_links
-
-    factory = db.open(settings).session_factory
-    with db.session_scope(factory) as session:
-        patient = patient_by_pseudonym(session, args.pseudonym)
-        if patient is None:
-            print(f"error: no patient {args.pseudonym}", file=sys.stderr)
-            return 2
-        count = revoke_patient_links(session, patient.id, "cli")
-        audit(
-            session,
-            actor=f"cli:{getpass.getuser()}",
-            action="patient.revoke",
-            patient_id=patient.id,
-            detail=str(count),
-        )
-    noun = "link" if count == 1 else "links"
-    print(f"Revoked {count} {noun} of {args.pseudonym}.")
-    return 0
-
-
 # ---------------------------------------------------------------------- chat
 
 
@@ -335,7 +207,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.patients import patient_by_pseudonym
 
     factory = db.open(settings).session_factory
-    questionnaires = _questionnaires(settings)
+    questionnaires = questionnaires_of(settings)
     with db.session_scope(factory) as session:
         patient = patient_by_pseudonym(session, args.patient) if args.patient else None
         if args.patient and patient is None:
@@ -354,13 +226,13 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             row = patient_by_pseudonym(session, pseudonym)
             audit(
                 session,
-                actor=f"cli:{getpass.getuser()}",
+                actor=cli_actor(),
                 action="export.fhir",
                 patient_id=row.id if row is not None else None,
             )
         audit(
             session,
-            actor=f"cli:{getpass.getuser()}",
+            actor=cli_actor(),
             action="export.fhir",
             detail=f"{len(bundle.get('entry', []))} resources",
         )
@@ -408,21 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to wait for the engine to load its model",
     )
     run.set_defaults(handler=cmd_run)
-
-    invite = commands.add_parser("invite", help="create a pseudonymous patient and print the link")
-    invite.add_argument("--questionnaire", required=True, help="questionnaire id, e.g. who5")
-    invite.add_argument("--channel", default="web", choices=["web", "telegram"])
-    invite.add_argument("--label", help="optional label for staff (never a name or CPR number)")
-    invite.add_argument(
-        "--team",
-        type=_team_name,
-        help="the patient's team (created if new); default: the default team, Standard",
-    )
-    invite.set_defaults(handler=cmd_invite)
-
-    revoke = commands.add_parser("revoke", help="revoke all links of a patient (P-XXXXXXXX)")
-    revoke.add_argument("pseudonym", help="the patient's pseudonym, e.g. P-ABCD2345")
-    revoke.set_defaults(handler=cmd_revoke)
+    add_invite_commands(commands)  # bot invite ..., bot revoke ...
 
     chat = commands.add_parser("chat", help="talk to the running bot in this terminal")
     chat.add_argument("--url", help="an existing chat link; default: a new test patient")

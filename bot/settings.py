@@ -112,6 +112,11 @@ class Settings:
         return self.sites.get(site or "", self.crisis)
 
     @property
+    def plans_dir(self) -> Path:
+        """The course plans (dialogues/plans/*.yml), read at run time like questionnaires."""
+        return self.dialogues_dir / "plans"
+
+    @property
     def action_endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.actions_port}/webhook"
 

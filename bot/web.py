@@ -20,6 +20,7 @@ from actions.table import action_executor
 from bot.channels import mine, openapi, telegram, webchat
 from bot.console.hashing import close_hashing_pool
 from bot.console.routes import routes as console_routes
+from bot.course.plans import load_plans
 from bot.dialogue.service import Dialogue
 from bot.engine import EngineClient, EngineProcess, ensure_model
 from bot.i18n import Texts
@@ -103,6 +104,8 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
         state.questionnaires = load_directory(
             settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base
         )
+        # Validated once here: a plan file with a mistake stops the start-up, naming it.
+        state.plans = load_plans(settings.plans_dir, state.questionnaires)
         state.texts = Texts(settings.locales_dir, settings.locale)
         state.dialogue = Dialogue(settings, state.session_factory, state.questionnaires, state.texts)
         state.executor = action_executor(state.dialogue)

@@ -19,8 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from bot.channels.mine_view import Formats, OwnData, own_data
-from bot.channels.webchat import LinkGone, _contacts, _conversation_id, _page, _templates
-from bot.course.plans import Plan, PlanError, load_plans
+from bot.channels.webchat import open_link, templates
 from bot.export.fhir import export_bundle, validate
 from bot.settings import Settings
 from bot.storage.audit import audit
@@ -31,24 +30,10 @@ log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 
 
-def _plans(request: Request) -> dict[str, Plan]:
-    """The plans, for their titles: the app's loaded ones when it keeps them in its state
-    (``plans``), else read from the plans folder (the page still works without them)."""
-    loaded: dict[str, Plan] | None = getattr(request.app.state, "plans", None)
-    if loaded is not None:
-        return loaded
-    settings: Settings = request.app.state.settings
-    try:
-        return load_plans(settings.dialogues_dir / "plans", request.app.state.questionnaires)
-    except (PlanError, OSError):
-        log.warning("the plans could not be read for a patient's own data page")
-        return {}
-
-
 def _view(request: Request, patient_id: int) -> OwnData:
     settings: Settings = request.app.state.settings
     formats = Formats(request.app.state.texts, ZoneInfo(settings.console_timezone))
-    plans = _plans(request)
+    plans = request.app.state.plans
     with session_scope(request.app.state.session_factory) as session:
         # Recorded first, so the list of who has seen the data shows this view too.
         audit(session, actor="patient", action="own_data.view", patient_id=patient_id)
@@ -69,27 +54,14 @@ def _bundle(request: Request, patient_id: int) -> dict[str, Any]:
         return bundle
 
 
-async def _patient(request: Request, token: str) -> int | Response:
-    """The patient of a web chat link, or the page that says why the link does not work."""
-    try:
-        conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
-    except LinkGone as gone:
-        contacts = await asyncio.to_thread(_contacts, request, gone.patient_id)
-        return _page(request, "gone.html", 410, contacts)
-    if conversation_id is None or patient_id is None:
-        contacts = await asyncio.to_thread(_contacts, request, None)
-        return _page(request, "not_found.html", 404, contacts)
-    return patient_id
-
-
 async def mine_page(request: Request) -> Response:
     token = request.path_params["token"]
-    patient = await _patient(request, token)
-    if isinstance(patient, Response):
-        return patient
+    opened = await open_link(request, token)
+    if isinstance(opened, Response):
+        return opened
+    _conversation, patient, contacts = opened
     view = await asyncio.to_thread(_view, request, patient)
-    contacts = await asyncio.to_thread(_contacts, request, patient)
-    page = _templates.get_template("mine.html").render(
+    page = templates.get_template("mine.html").render(
         texts=request.app.state.texts,
         view=view,
         contacts=contacts,
@@ -100,10 +72,10 @@ async def mine_page(request: Request) -> Response:
 
 
 async def mine_download(request: Request) -> Response:
-    token = request.path_params["token"]
-    patient = await _patient(request, token)
-    if isinstance(patient, Response):
-        return patient
+    opened = await open_link(request, request.path_params["token"])
+    if isinstance(opened, Response):
+        return opened
+    _conversation, patient, _contacts = opened
     bundle = await asyncio.to_thread(_bundle, request, patient)
     body = json.dumps(bundle, ensure_ascii=False, indent=2)
     return Response(

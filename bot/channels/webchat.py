@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_ID = 2**31 - 1
 
-_templates = Environment(
+templates = Environment(
     loader=PackageLoader("bot.channels", "templates"),
     autoescape=select_autoescape(["html"]),
 )
@@ -39,7 +39,7 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _contacts(request: Request, patient_id: int | None) -> CrisisContacts:
+def page_contacts(request: Request, patient_id: int | None) -> CrisisContacts:
     """Whom the page names for urgent matters: the patient's site's numbers."""
     settings: Settings = request.app.state.settings
     if patient_id is None:
@@ -67,7 +67,7 @@ def gone_json(request: Request) -> JSONResponse:
     )
 
 
-def _conversation_id(request: Request, token: str) -> tuple[str | None, int | None]:
+def link_conversation(request: Request, token: str) -> tuple[str | None, int | None]:
     """The conversation a web chat link opens, or (None, None) for an unknown link; raises
     LinkGone for a revoked or expired one (checked before anything is written)."""
     factory = request.app.state.session_factory
@@ -96,9 +96,25 @@ def _handoff(request: Request, token: str) -> tuple[str | None, int | None]:
         return issued.token, None
 
 
-def _page(request: Request, name: str, status: int, contacts: CrisisContacts) -> HTMLResponse:
-    page = _templates.get_template(name).render(texts=request.app.state.texts, contacts=contacts)
+def render_page(request: Request, name: str, status: int, contacts: CrisisContacts) -> HTMLResponse:
+    page = templates.get_template(name).render(texts=request.app.state.texts, contacts=contacts)
     return HTMLResponse(page, status_code=status)
+
+
+async def open_link(
+    request: Request, token: str
+) -> tuple[str, int, CrisisContacts] | HTMLResponse:
+    """The conversation and patient a web chat link opens, with the numbers its pages name;
+    or the page that says why it does not open (404 unknown, 410 revoked or expired)."""
+    try:
+        conversation_id, patient_id = await asyncio.to_thread(link_conversation, request, token)
+    except LinkGone as gone:
+        contacts = await asyncio.to_thread(page_contacts, request, gone.patient_id)
+        return render_page(request, "gone.html", 410, contacts)
+    contacts = await asyncio.to_thread(page_contacts, request, patient_id)
+    if conversation_id is None or patient_id is None:
+        return render_page(request, "not_found.html", 404, contacts)
+    return conversation_id, patient_id, contacts
 
 
 async def chat_page(request: Request) -> Response:
@@ -106,19 +122,17 @@ async def chat_page(request: Request) -> Response:
     fresh, used_up = await asyncio.to_thread(_handoff, request, token)
     if fresh is not None:
         return RedirectResponse(f"/chat/{fresh}", status_code=303)
-    try:
-        if used_up is not None:
-            raise LinkGone(used_up)
-        conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
-    except LinkGone as gone:
-        contacts = await asyncio.to_thread(_contacts, request, gone.patient_id)
-        return _page(request, "gone.html", 410, contacts)
-    contacts = await asyncio.to_thread(_contacts, request, patient_id)
-    if conversation_id is None:
-        return _page(request, "not_found.html", 404, contacts)
-    page = _templates.get_template("chat.html").render(
+    if used_up is not None:
+        contacts = await asyncio.to_thread(page_contacts, request, used_up)
+        return render_page(request, "gone.html", 410, contacts)
+    opened = await open_link(request, token)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    _conversation, _patient, contacts = opened
+    page = templates.get_template("chat.html").render(
         texts=request.app.state.texts,
         api_url=f"/api/chat/{token}/messages",
+        mine_url=f"/chat/{token}/mine",
         contacts=contacts,
         max_chars=request.app.state.settings.max_message_chars,
     )
@@ -187,7 +201,7 @@ def speech_unavailable(texts: Texts) -> str:
 
 async def get_messages(request: Request) -> Response:
     token = request.path_params["token"]
-    conversation_id, patient_id = await asyncio.to_thread(_conversation_id, request, token)
+    conversation_id, patient_id = await asyncio.to_thread(link_conversation, request, token)
     if conversation_id is None or patient_id is None:
         return error(404, unknown_link(request.app.state.texts))
     messages = await asyncio.to_thread(_transcript, request, conversation_id, patient_id, token)
@@ -201,7 +215,7 @@ async def post_message(request: Request) -> Response:
     post = await read_post(request.stream(), request.headers, texts, max_chars)
     if isinstance(post, InputError):
         return error(post.status, post.message)
-    conversation_id, _patient = await asyncio.to_thread(_conversation_id, request, token)
+    conversation_id, _patient = await asyncio.to_thread(link_conversation, request, token)
     if conversation_id is None:
         return error(404, unknown_link(request.app.state.texts))
     handler: TurnHandler = request.app.state.chat
@@ -230,7 +244,7 @@ async def messages_endpoint(request: Request) -> Response:
 
 def _spoken_text(request: Request, token: str, message_id: int) -> str | None:
     """The text of a bot message of this link's conversation that is to be read aloud."""
-    conversation_id, _patient = _conversation_id(request, token)
+    conversation_id, _patient = link_conversation(request, token)
     if conversation_id is None or not 0 < message_id <= MAX_MESSAGE_ID:
         return None
     with session_scope(request.app.state.session_factory) as session:

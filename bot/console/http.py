@@ -58,6 +58,11 @@ def questionnaires(request: HTTPConnection) -> dict[str, Questionnaire]:
     return loaded
 
 
+def plan_titles(request: HTTPConnection) -> dict[str, str]:
+    """Plan id -> title, for pages that name a patient's plan (plans load at start-up)."""
+    return {plan_id: plan.title for plan_id, plan in request.app.state.plans.items()}
+
+
 @contextmanager
 def database(request: HTTPConnection) -> Iterator[Session]:
     with session_scope(request.app.state.session_factory) as session:

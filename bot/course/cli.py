@@ -45,7 +45,7 @@ def cmd_schedule_run(
     questionnaires = load_directory(
         settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base
     )
-    plans = load_plans(settings.dialogues_dir / "plans", questionnaires)
+    plans = load_plans(settings.plans_dir, questionnaires)
     database = db.open(settings)
     try:
         sender = sender_factory(settings, database) if sender_factory else None

@@ -14,6 +14,7 @@ from bot.console.http import (
     database,
     error_page,
     field,
+    plan_titles,
     query,
     questionnaires,
     record,
@@ -27,7 +28,6 @@ from bot.console.http import (
 from bot.console.i18n import ConsoleTexts
 from bot.console.invitations import invitable
 from bot.console.patient_view import load
-from bot.console.plan_titles import plan_titles
 from bot.console.trend_chart import trend_chart
 from bot.storage.alerts import acknowledge_alerts
 from bot.storage.audit import access_log

@@ -12,10 +12,18 @@ from starlette.responses import Response
 
 from bot.console import population
 from bot.console.charts import bar_chart
-from bot.console.http import database, query, questionnaires, record, render, staff, texts
+from bot.console.http import (
+    database,
+    plan_titles,
+    query,
+    questionnaires,
+    record,
+    render,
+    staff,
+    texts,
+)
 from bot.console.i18n import ConsoleTexts
 from bot.console.invitations import invitable
-from bot.console.plan_titles import plan_titles
 from bot.console.population_charts import group_names, population_charts
 from bot.console.response_rates import MIN_PATIENTS, ResponseRates, response_rates
 from bot.questionnaire.model import Questionnaire

@@ -1,0 +1,157 @@
+"""`bot invite` and `bot revoke`: making patients and their links, and closing the links."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from typing import Any
+
+from bot.settings import Settings
+
+
+def questionnaires_of(settings: Settings) -> dict[str, Any]:
+    from bot.questionnaire.loader import load_directory
+
+    return load_directory(settings.questionnaire_dir, canonical_base=settings.fhir_canonical_base)
+
+
+def cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _team_name(value: str) -> str:
+    """`--team`: a name, not blank."""
+    name = value.strip()
+    if not name:
+        raise argparse.ArgumentTypeError("a team name must not be blank")
+    return name
+
+
+def create_web_invite(
+    settings: Settings,
+    questionnaire_id: str,
+    *,
+    label: str | None = None,
+    reuse_label: bool = False,
+    team: str | None = None,
+) -> str:
+    """Create a pseudonymous patient with a web invitation; return the chat URL.
+
+    The patient joins the team of that name (made if new), or the default team, whose
+    coordinators see them. With `reuse_label`, the patient of that label who has a web link to
+    the questionnaire is reused: a stored link cannot be reprinted (only its hash is kept), so
+    their web links to it are revoked ("replaced") and a new one is issued, which opens the
+    same conversation.
+    """
+    from sqlalchemy import select
+
+    from bot.storage import db
+    from bot.storage.models import Invitation, Patient
+    from bot.storage.patient_profiles import place_in_team, team_of
+    from bot.storage.patients import create_invitation, create_patient, revoke_invitation
+
+    questionnaires = questionnaires_of(settings)
+    if questionnaire_id not in questionnaires:
+        known = ", ".join(sorted(questionnaires))
+        raise SystemExit(f"error: unknown questionnaire '{questionnaire_id}' (known: {known})")
+    factory = db.open(settings).session_factory
+    with db.session_scope(factory) as session:
+        patient = None
+        if reuse_label and label:
+            previous = session.scalars(
+                select(Invitation)
+                .join(Patient)
+                .where(
+                    Patient.label == label,
+                    Invitation.questionnaire_id == questionnaire_id,
+                    Invitation.channel == "web",
+                )
+                .order_by(Invitation.id)
+            ).all()
+            if previous:
+                patient = previous[0].patient
+                for invitation in previous:
+                    if invitation.patient_id == patient.id:
+                        revoke_invitation(session, invitation, "replaced")
+        if patient is None:
+            patient = create_patient(session, label=label)
+        if team or team_of(session, patient.id) is None:
+            place_in_team(session, patient.id, team, created_by=cli_actor())
+        issued = create_invitation(session, patient, questionnaire_id)
+        return f"{settings.public_url}/chat/{issued.token}"
+
+
+# ---------------------------------------------------------------------- invite
+
+
+def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    if args.channel == "telegram":
+        from bot.channels.telegram import InviteError, new_patient_invite
+        from bot.storage import db
+
+        try:
+            link = asyncio.run(
+                new_patient_invite(
+                    settings,
+                    db.open(settings).session_factory,
+                    questionnaires_of(settings),
+                    args.questionnaire,
+                    label=args.label,
+                    team=args.team,
+                    created_by=cli_actor(),
+                )
+            )
+        except InviteError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(link)
+        return 0
+    print(create_web_invite(settings, args.questionnaire, label=args.label, team=args.team))
+    return 0
+
+
+# ---------------------------------------------------------------------- revoke
+
+
+def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    """Revoke every link of a patient (web chat, Telegram invitations, hand-off links)."""
+    from bot.storage import db
+    from bot.storage.audit import audit
+    from bot.storage.patients import patient_by_pseudonym, revoke_patient_links
+
+    factory = db.open(settings).session_factory
+    with db.session_scope(factory) as session:
+        patient = patient_by_pseudonym(session, args.pseudonym)
+        if patient is None:
+            print(f"error: no patient {args.pseudonym}", file=sys.stderr)
+            return 2
+        count = revoke_patient_links(session, patient.id, "cli")
+        audit(
+            session,
+            actor=cli_actor(),
+            action="patient.revoke",
+            patient_id=patient.id,
+            detail=str(count),
+        )
+    noun = "link" if count == 1 else "links"
+    print(f"Revoked {count} {noun} of {args.pseudonym}.")
+    return 0
+
+
+def add_commands(commands: Any) -> None:
+    invite = commands.add_parser("invite", help="create a pseudonymous patient and print the link")
+    invite.add_argument("--questionnaire", required=True, help="questionnaire id, e.g. who5")
+    invite.add_argument("--channel", default="web", choices=["web", "telegram"])
+    invite.add_argument("--label", help="optional label for staff (never a name or CPR number)")
+    invite.add_argument(
+        "--team",
+        type=_team_name,
+        help="the patient's team (created if new); default: the default team, Standard",
+    )
+    invite.set_defaults(handler=cmd_invite)
+
+    revoke = commands.add_parser("revoke", help="revoke all links of a patient (P-XXXXXXXX)")
+    revoke.add_argument("pseudonym", help="the patient's pseudonym, e.g. P-ABCD2345")
+    revoke.set_defaults(handler=cmd_revoke)
