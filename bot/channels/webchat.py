@@ -16,6 +16,7 @@ from bot.i18n import Texts
 from bot.settings import CrisisContacts, Settings
 from bot.storage.audit import audit
 from bot.storage.conversations import conversation_for_invitation
+from bot.storage.course_conversations import course_conversation
 from bot.storage.db import session_scope
 from bot.storage.models import Message
 from bot.storage.patient_profiles import site_of
@@ -78,7 +79,9 @@ def link_conversation(request: Request, token: str) -> tuple[str | None, int | N
         if web_link_gone(invitation, request.app.state.settings.link_days):
             raise LinkGone(invitation.patient_id)
         touch(invitation)
-        conversation = conversation_for_invitation(session, invitation)
+        # A course patient's link opens the questionnaire that is due now, if one is.
+        opened = conversation_for_invitation(session, invitation)
+        conversation = course_conversation(session, opened)
         return conversation.id, invitation.patient_id
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 
 from bot import speech
 from bot.i18n import Texts
@@ -22,6 +26,11 @@ class DialogueContext:
 
     def _(self, message: str, **params: object) -> str:
         return self.texts._(message, **params)
+
+    def local_day(self, moment: datetime) -> str:
+        """A day as patients say it ("16. december"), in the clinic's time zone."""
+        day = moment.astimezone(ZoneInfo(self.settings.console_timezone)).date()
+        return format_date(day, "d. MMMM", locale=self.texts.locale)
 
     @staticmethod
     def can_read_aloud(channel: str | None) -> bool:

@@ -17,6 +17,7 @@ from bot.questionnaire.interpret import Interpretation
 from bot.questionnaire.model import AnswerValue, Item
 from bot.questionnaire.scoring import AlertHit, evaluate_alerts, item_alerts
 from bot.storage.alerts import add_alert
+from bot.storage.course_conversations import answer_occurrence
 from bot.storage.models import Answer, utcnow
 from bot.storage.responses import add_answer, answers_from_rows
 
@@ -140,5 +141,7 @@ def close_response(state: TurnState) -> None:
     response.completed_at = utcnow()
     state.conversation.status = "completed"
     state.conversation.completed_at = response.completed_at
+    if state.questionnaire.id == state.conversation.questionnaire_id:
+        answer_occurrence(state.session, state.conversation, response.id)
     _record_hits(state, list(evaluate_alerts(state.questionnaire, state.answers)))
     log.info("questionnaire completed")

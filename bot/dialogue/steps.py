@@ -7,6 +7,7 @@ from bot.dialogue.context import DialogueContext
 from bot.dialogue.outcome import Outcome
 from bot.dialogue.recording import close_response
 from bot.dialogue.state import TurnState
+from bot.storage.course_conversations import next_due_at
 from bot.turn.messages import Inbound, Reply
 
 
@@ -16,18 +17,24 @@ def start(
     """Resuming after consent, a pause, a stop or a lost engine state."""
     conversation = state.conversation
     if conversation.status == "completed":
-        return Outcome(
-            [
-                Reply(
-                    ctx._(
-                        "You have already answered all the questions. "
-                        "Thank you! Your care team can see your answers."
-                    )
+        replies = [
+            Reply(
+                ctx._(
+                    "You have already answered all the questions. "
+                    "Thank you! Your care team can see your answers."
                 )
-            ]
-        )
+            )
+        ]
+        upcoming = next_due_at(state.session, state.patient.id)
+        if upcoming is not None:
+            day = ctx.local_day(upcoming)
+            replies.append(Reply(ctx._("Your next questionnaire comes on {day}.", day=day)))
+        return Outcome(replies)
     outcome = Outcome(resume_questionnaire=not questionnaire_active)
-    if conversation.status in {"paused", "stopped", "declined"}:
+    if conversation.occurrence_id is not None and not state.shown:
+        # A new occasion of the patient's course, opened by this very message.
+        outcome.replies.append(Reply(ctx._("Hi. It is time for your next questionnaire.")))
+    elif conversation.status in {"paused", "stopped", "declined"}:
         conversation.status = "active"
         outcome.replies.append(Reply(ctx._("Welcome back. We continue where we left off.")))
     elif inbound.intent in {"greet", "start"} and state.presented_link_id:

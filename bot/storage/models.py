@@ -102,6 +102,15 @@ class Conversation(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     questionnaire_id: Mapped[str] = mapped_column(String(64))
+    # The course occurrence this conversation answers (None: a one-off questionnaire); each
+    # occurrence is its own conversation, opened when the patient next writes (0010).
+    # use_alter: occurrences point at responses, which point at conversations (a cycle).
+    occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey(
+            "occurrences.id", use_alter=True, name="fk_conversations_occurrence_id_occurrences"
+        ),
+        index=True,
+    )
     status: Mapped[str] = mapped_column(String(16), default="active")
     # active|paused|stopped|completed|declined
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

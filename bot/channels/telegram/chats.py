@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.telegram.keyboards import is_hashed, resolve_callback
+from bot.storage.conversations import get_conversation
+from bot.storage.course_conversations import course_conversation
 from bot.storage.db import session_scope
 from bot.storage.telegram_chats import (
     block_telegram_chat,
@@ -89,6 +91,10 @@ def _link(session: Session, chat_id: int) -> ChatLink | None:
     row = telegram_chat(session, chat_id)
     if row is None:
         return None
+    conversation = get_conversation(session, row.conversation_id)
+    if conversation is not None:
+        # A course patient's chat goes on with the questionnaire that is due now, if one is.
+        row.conversation_id = course_conversation(session, conversation).id
     return ChatLink(
         row.conversation_id,
         row.invitation_id,
