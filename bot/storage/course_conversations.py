@@ -17,12 +17,14 @@ The rule, in order:
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.console_models import PatientProfile
+from bot.storage.conversations import Refused, refusing_duplicates
 from bot.storage.course_models import OPEN_STATUSES, Enrolment, Occurrence
 from bot.storage.enrolments import mark_answered, open_occurrence
 from bot.storage.models import Conversation, utcnow
@@ -81,15 +83,23 @@ def occurrence_conversation(
     """The occurrence's conversation, made on first use (under the patient's invitation, so
     the link that opened the last one opens this one)."""
     conversation = conversation_of(session, occurrence.id)
-    if conversation is None:
-        conversation = Conversation(
-            patient_id=patient_id,
-            invitation_id=invitation_id,
-            questionnaire_id=occurrence.questionnaire_id,
-            occurrence_id=occurrence.id,
-        )
-        session.add(conversation)
-        session.flush()
+    if conversation is not None:
+        return conversation
+    conversation = Conversation(
+        patient_id=patient_id,
+        invitation_id=invitation_id,
+        questionnaire_id=occurrence.questionnaire_id,
+        occurrence_id=occurrence.id,
+    )
+    try:
+        with refusing_duplicates(session):
+            session.add(conversation)
+            session.flush()
+    except Refused:
+        # Made meanwhile by another request of the patient (the unique index).
+        made = conversation_of(session, occurrence.id)
+        assert made is not None
+        return made
     return conversation
 
 
@@ -117,7 +127,9 @@ def _tie(session: Session, conversation: Conversation, occurrences: list[Occurre
         if occurrence.questionnaire_id != conversation.questionnaire_id:
             continue
         if conversation_of(session, occurrence.id) is None:
-            conversation.occurrence_id = occurrence.id
+            with contextlib.suppress(Refused), refusing_duplicates(session):
+                conversation.occurrence_id = occurrence.id
+                session.flush()
         return
 
 

@@ -109,7 +109,9 @@ class Conversation(Base):
         ForeignKey(
             "occurrences.id", use_alter=True, name="fk_conversations_occurrence_id_occurrences"
         ),
+        # One conversation per occurrence, even when two requests open it at once.
         index=True,
+        unique=True,
     )
     status: Mapped[str] = mapped_column(String(16), default="active")
     # active|paused|stopped|completed|declined

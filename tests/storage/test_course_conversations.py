@@ -169,3 +169,41 @@ def test_a_one_off_response_answers_the_open_occurrence_of_its_questionnaire(
         _complete(session, first)
         assert first.occurrence_id is not None
         assert session.get_one(Occurrence, first.occurrence_id).status == "answered"
+
+
+def test_two_requests_opening_one_occurrence_make_one_conversation(
+    session_factory: sessionmaker[Session],
+    plans: dict[str, Plan],
+    start: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.storage import course_conversations
+
+    with session_factory.begin() as session:
+        first = _first_conversation(session, plans, start)
+        first_id = first.id
+        _complete(session, first)
+    _pass(session_factory, plans, start + 15 * DAY)  # type: ignore[operator]
+    with session_factory.begin() as session:
+        made = course_conversation(session, session.get_one(Conversation, first_id))
+        made_id, occurrence_id = made.id, made.occurrence_id
+    # The other request looked before this one committed: it saw no conversation yet.
+    looked = course_conversations.conversation_of
+    calls: list[int] = []
+
+    def stale_then_fresh(session: Session, occurrence: int) -> Conversation | None:
+        calls.append(occurrence)
+        return None if len(calls) == 1 else looked(session, occurrence)
+
+    monkeypatch.setattr(course_conversations, "conversation_of", stale_then_fresh)
+    with session_factory.begin() as session:
+        occurrence = session.get_one(Occurrence, occurrence_id)
+        again = course_conversations.occurrence_conversation(
+            session, occurrence, occurrence.enrolment.patient_id, None
+        )
+        assert again.id == made_id
+    with session_factory() as session:
+        count = session.scalar(
+            select(func.count()).where(Conversation.occurrence_id == occurrence_id)
+        )
+        assert count == 1

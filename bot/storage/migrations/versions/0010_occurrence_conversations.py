@@ -22,8 +22,9 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             "fk_conversations_occurrence_id_occurrences", "occurrences", ["occurrence_id"], ["id"]
         )
+        # One conversation per occurrence, even when two requests open it at once.
         batch_op.create_index(
-            batch_op.f("ix_conversations_occurrence_id"), ["occurrence_id"], unique=False
+            batch_op.f("ix_conversations_occurrence_id"), ["occurrence_id"], unique=True
         )
 
 
