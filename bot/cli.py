@@ -201,11 +201,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         from bot.console.cli import cmd_export_csv
 
         return cmd_export_csv(args, settings)
-    from bot.export.fhir import export_bundle, validate
+    from bot.course.plans import load_plans
+    from bot.export.fhir import export_bundle, patient_bundle, validate
     from bot.storage import db
     from bot.storage.audit import audit
     from bot.storage.patients import patient_by_pseudonym
 
+    if args.patient and args.questionnaire:
+        # The patient's Bundle is self-contained: its CarePlans point at every response.
+        print("error: --questionnaire does not combine with --patient for FHIR", file=sys.stderr)
+        return 2
     factory = db.open(settings).session_factory
     questionnaires = questionnaires_of(settings)
     with db.session_scope(factory) as session:
@@ -213,15 +218,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         if args.patient and patient is None:
             print(f"error: no patient {args.patient}", file=sys.stderr)
             return 1
-        bundle = export_bundle(
-            session,
-            questionnaires,
-            questionnaire_id=args.questionnaire,
-            include_observations=args.with_scores,
-            patient_id=patient.id if patient is not None else None,
-        )
+        if patient is not None:
+            plans = load_plans(settings.plans_dir, questionnaires)
+            bundle = patient_bundle(session, questionnaires, plans, patient)
+            exported = {patient.pseudonym}
+        else:
+            bundle = export_bundle(
+                session,
+                questionnaires,
+                questionnaire_id=args.questionnaire,
+                include_observations=args.with_scores,
+            )
+            entries = bundle.get("entry", [])
+            exported = {e["resource"]["subject"]["identifier"]["value"] for e in entries}
         # Each exported patient's "who has seen my data" list shows this export.
-        exported = {e["resource"]["subject"]["identifier"]["value"] for e in bundle.get("entry", [])}
         for pseudonym in sorted(exported):
             row = patient_by_pseudonym(session, pseudonym)
             audit(

@@ -1,5 +1,6 @@
 """Fixtures for the export tests: a migrated temporary SQLite database, the real WHO-5
-questionnaire, a small mixed-type questionnaire, and helpers to store responses."""
+questionnaire, the shipped plans, a small mixed-type questionnaire, and helpers to store
+responses."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bot.course.plans import Plan, load_plans
 from bot.questionnaire.loader import load_directory
 from bot.questionnaire.model import (
     AnswerOption,
@@ -37,6 +39,11 @@ def questionnaires() -> dict[str, Questionnaire]:
     assert "who5" in loaded, f"who5.yml missing in {QUESTIONNAIRE_DIR}"
     loaded[MIXED.id] = MIXED
     return loaded
+
+
+@pytest.fixture(scope="session")
+def plans(questionnaires: dict[str, Questionnaire]) -> dict[str, Plan]:
+    return load_plans(ROOT / "dialogues" / "plans", questionnaires)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""Exports from the console: a FHIR Bundle of one patient, or a FHIR Bundle or pseudonymised
-CSV of every patient I may see. Each exported patient is a row in the audit log."""
+"""Exports from the console: a FHIR Bundle of one patient (self-contained, ``fhir.patient_bundle``),
+or a FHIR Bundle or pseudonymised CSV of every patient I may see. Each exported patient is a
+row in the audit log."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from bot.console.http import (
     staff,
 )
 from bot.console.keys import pseudonym_key
+from bot.course.plans import Plan
 from bot.export import fhir
 from bot.export.csv_export import export_csv
 from bot.questionnaire.model import Questionnaire
@@ -78,7 +80,9 @@ def _json(bundle: dict[str, Any]) -> str:
 def patient_export(request: Request) -> Response:
     with database(request) as session:
         patient = patient_for(session, staff(request), request.path_params["pseudonym"])
-        bundle = _fhir_bundle(session, questionnaires(request), {patient.id}, None)
+        plans: dict[str, Plan] = request.app.state.plans
+        bundle = fhir.patient_bundle(session, questionnaires(request), plans, patient)
+        fhir.validate(bundle)
         detail = f"{len(bundle.get('entry', []))} resources"
         record(request, session, "export.fhir", patient_id=patient.id, detail=detail)
         name = f"{patient.pseudonym}-fhir.json"

@@ -5,10 +5,16 @@ resources, one per stored ``Response``. On request, one score ``Observation`` pe
 score (e.g. the WHO-5 Trivselsindeks, SNOMED CT 1144665009) is added, each pointing back at its
 QuestionnaireResponse through ``derivedFrom``.
 
+The export of one patient (``patient_bundle``) is self-contained: the Patient (pseudonym only),
+the Questionnaires, PlanDefinitions and CarePlans, the responses (``basedOn`` the CarePlan when
+they answer a course occurrence), the scores and one Flag per open alert; every ``subject``
+references the Patient entry. See docs/CONSOLE.md (Exports).
+
 Privacy: the patient appears only as ``subject.identifier`` with the pseudonym
 (``urn:pro-chat:pseudonym``). No names, labels, invitation tokens, conversation ids or database
-keys are exported; the only ids are the response id (the QuestionnaireResponse id) and ids
-derived from it.
+keys are exported; the only ids are the response id (the QuestionnaireResponse id), the
+enrolment's public id (CarePlan), questionnaire and plan ids, and uuid5 ids derived from
+these (Observation), from the pseudonym (Patient) or from the alert (Flag).
 
 What goes into a QuestionnaireResponse: the current (non-superseded) answers to items that are
 known and enabled (the same set the scoring sees, ``flow.effective_answers``), in questionnaire
@@ -35,6 +41,7 @@ from bot.export.fhir.common import (
     option_system,
 )
 from bot.export.fhir.observations import score_observations
+from bot.export.fhir.patient_bundle import patient_bundle
 from bot.export.fhir.responses import questionnaire_response
 
 __all__ = [
@@ -46,6 +53,7 @@ __all__ = [
     "fhir_string",
     "full_url",
     "option_system",
+    "patient_bundle",
     "questionnaire_response",
     "score_observations",
     "validate",

@@ -17,9 +17,16 @@ from bot.export.fhir.common import (
     _iso,
     full_url,
 )
+from bot.export.fhir.links import (
+    care_plan_reference,
+    occurrence_identifier,
+    occurrences_of_responses,
+)
 from bot.export.fhir.observations import (
     score_observations,
 )
+from bot.export.fhir.plans import ACTIVITY_STATUSES, CAREPLAN_STATUSES
+from bot.export.fhir.questionnaires import PUBLICATION_STATUSES
 from bot.export.fhir.responses import questionnaire_response
 from bot.questionnaire.model import Questionnaire
 from bot.storage.models import Patient
@@ -52,10 +59,13 @@ def export_bundle(
     """All stored responses (optionally of one questionnaire and/or one patient) as a Bundle.
 
     Raises ``ValueError`` when a response belongs to a questionnaire not in
-    ``questionnaires`` (nothing is left out silently).
+    ``questionnaires`` (nothing is left out silently). A response that answers a course
+    occurrence names it (``identifier``) and its CarePlan (``basedOn``, by identifier only:
+    the CarePlan is not in this Bundle; ``patient_bundle`` has it).
     """
     resources: list[dict[str, Any]] = []
     pseudonyms: dict[int, str] = {}
+    answered = occurrences_of_responses(session)
     for response in responses_for_export(session, questionnaire_id=questionnaire_id):
         if patient_id is not None and response.patient_id != patient_id:
             continue
@@ -72,8 +82,20 @@ def export_bundle(
                 raise ValueError(f"response {response.id} has no patient")
             pseudonym = pseudonyms[response.patient_id] = patient.pseudonym
         rows = current_answers(session, response.id)
+        occurrence = answered.get(response.id)
         resources.append(
-            questionnaire_response(response, rows, questionnaire, patient_pseudonym=pseudonym)
+            questionnaire_response(
+                response,
+                rows,
+                questionnaire,
+                patient_pseudonym=pseudonym,
+                identifier=None
+                if occurrence is None
+                else occurrence_identifier(occurrence, occurrence.enrolment),
+                based_on=None
+                if occurrence is None
+                else care_plan_reference(occurrence.enrolment, in_bundle=False),
+            )
         )
         if include_observations:
             resources.extend(
@@ -84,13 +106,38 @@ def export_bundle(
 
 # -- validation -----------------------------------------------------------------------------
 
+_STATUSES: dict[str, tuple[str, ...]] = {
+    "QuestionnaireResponse": QR_STATUSES,
+    "Observation": OBSERVATION_STATUSES,
+    "Questionnaire": PUBLICATION_STATUSES,
+    "PlanDefinition": PUBLICATION_STATUSES,
+    "CarePlan": CAREPLAN_STATUSES,
+    "Flag": ("active", "inactive", "entered-in-error"),
+}
+
+
+def _references(value: Any, where: str) -> list[tuple[str, str]]:
+    """(where, target) of every ``urn:uuid`` Reference.reference inside ``value``."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        target = value.get("reference")
+        if isinstance(target, str) and target.startswith("urn:uuid:"):
+            found.append((where, target))
+        for key, inner in value.items():
+            if isinstance(inner, dict | list):
+                found.extend(_references(inner, f"{where}.{key}"))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found.extend(_references(inner, f"{where}.{index}"))
+    return found
+
 
 def validate(bundle: dict[str, Any]) -> None:
     """Check an exported Bundle; ``ValueError`` with every problem found if it is invalid.
 
     Parses with ``fhir.resources.R4B`` (structure and datatypes) and checks what that library
-    does not: status and bundle-type codes, ids, unique fullUrls, and that ``urn:uuid``
-    references point at an entry of the Bundle.
+    does not: status and bundle-type codes, ids, unique fullUrls, and that every ``urn:uuid``
+    reference (anywhere in a resource) points at an entry of the Bundle.
     """
     from fhir.resources.R4B.bundle import Bundle
     from pydantic import ValidationError
@@ -131,18 +178,19 @@ def validate(bundle: dict[str, Any]) -> None:
         rid = resource.get("id")
         if not isinstance(rid, str) or not _FHIR_ID.fullmatch(rid):
             problems.append(f"{where}.resource.id: {rid!r} is not a valid FHIR id")
-        kind = resource.get("resourceType")
         status = resource.get("status")
-        if kind == "QuestionnaireResponse":
-            if status not in QR_STATUSES:
-                problems.append(f"{where}.resource.status: {status!r} is not a valid code")
-        elif kind == "Observation":
-            if status not in OBSERVATION_STATUSES:
-                problems.append(f"{where}.resource.status: {status!r} is not a valid code")
-            for ref in resource.get("derivedFrom") or []:
-                target = ref.get("reference") if isinstance(ref, dict) else None
-                if isinstance(target, str) and target.startswith("urn:uuid:"):
-                    references.append((f"{where}.resource.derivedFrom", target))
+        codes = _STATUSES.get(str(resource.get("resourceType")))
+        if codes is not None and status not in codes:
+            problems.append(f"{where}.resource.status: {status!r} is not a valid code")
+        if resource.get("resourceType") == "CarePlan":
+            for number, activity in enumerate(resource.get("activity") or []):
+                code = (activity.get("detail") or {}).get("status")
+                if code not in ACTIVITY_STATUSES:
+                    problems.append(
+                        f"{where}.resource.activity.{number}.detail.status: {code!r} is not a "
+                        "valid code"
+                    )
+        references.extend(_references(resource, f"{where}.resource"))
     for where, target in references:
         if target not in full_urls:
             problems.append(f"{where}: {target} is not an entry of the bundle")

@@ -66,11 +66,14 @@ def questionnaire_response(
     questionnaire: Questionnaire,
     *,
     patient_pseudonym: str,
+    identifier: dict[str, Any] | None = None,
+    based_on: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One stored response as a FHIR R4 ``QuestionnaireResponse``.
 
     ``answers`` may contain superseded rows (they are ignored). Items appear in questionnaire
     order, one per current, answered (not skipped) answer to a known, enabled item.
+    ``identifier`` and ``based_on`` name the course occurrence it answers (see ``links``).
     """
     current = effective_answers(questionnaire, answers_from_rows(answers))
     latest_rows: dict[str, Answer] = {}
@@ -90,6 +93,10 @@ def questionnaire_response(
     resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "id": response.id}
     if questionnaire.language:
         resource["language"] = questionnaire.language
+    if identifier is not None:
+        resource["identifier"] = identifier
+    if based_on is not None:
+        resource["basedOn"] = [based_on]
     if questionnaire.url:
         resource["questionnaire"] = questionnaire.url
     resource["status"] = _qr_status(response)

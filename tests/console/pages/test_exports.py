@@ -62,9 +62,13 @@ def test_fhir_export_from_the_console_validates(
     fhir.validate(bundle)
     Bundle.model_validate(bundle)
     kinds = sorted(e["resource"]["resourceType"] for e in bundle["entry"])
-    assert kinds == ["Observation", "QuestionnaireResponse"]
-    subjects = {e["resource"]["subject"]["identifier"]["value"] for e in bundle["entry"]}
+    # A WHO-5 of 12 raises two alerts, open until someone looks: two Flags.
+    assert kinds == ["Flag", "Flag", "Observation", "Patient", "Questionnaire",
+                     "QuestionnaireResponse"]  # fmt: skip
+    subjects = {e["resource"]["subject"]["identifier"]["value"] for e in bundle["entry"]
+                if "subject" in e["resource"]}  # fmt: skip
     assert subjects == {pseudonym}
+    assert other_pseudonym not in answer.text  # type: ignore[attr-defined]
     observation = next(e["resource"] for e in bundle["entry"]
                        if e["resource"]["resourceType"] == "Observation")  # fmt: skip
     assert observation["valueInteger"] == 12
@@ -100,3 +104,45 @@ def test_admin_exports_everyone(
     else:
         rows = list(csv.DictReader(io.StringIO(answer.text)))  # type: ignore[attr-defined]
         assert len({r["pseudonym"] for r in rows}) == 2
+
+
+def test_the_patient_export_holds_the_course_and_the_open_alerts(
+    client: TestClient,
+    staff: Staff,
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.course.schedule import planned_occurrences
+    from bot.storage.alerts import add_alert
+    from bot.storage.enrolments import add_enrolment
+    from bot.storage.models import Conversation
+    from tests.console.conftest import events
+
+    cid = complete_who5(service, session_factory, ["1", "0", "1", "1", "0"])
+    patient_id, pseudonym = assign(session_factory, cid, staff.team_a)
+    plan = client.app.state.plans["who5-14d"]  # type: ignore[attr-defined]
+    at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    with session_factory() as session:
+        enrolment = add_enrolment(session, patient_id, plan.id, at, planned_occurrences(plan, at))
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None
+        add_alert(session, conversation, rule_id="talk-to-person", level="yellow", urgent=False,
+                  message="Patient asked to talk to a person.")  # fmt: skip
+        public_id = enrolment.public_id
+        session.commit()
+    login(client, staff.nurse)
+    answer = post(client, f"/console/patients/{pseudonym}/export", {})
+    bundle = json.loads(answer.text)  # type: ignore[attr-defined]
+    fhir.validate(bundle)
+    by_kind: dict[str, list[dict[str, object]]] = {}
+    for entry in bundle["entry"]:
+        by_kind.setdefault(entry["resource"]["resourceType"], []).append(entry["resource"])
+    (care,) = by_kind["CarePlan"]
+    assert care["id"] == public_id
+    flag = next(f for f in by_kind["Flag"] if "talk-to-person" in json.dumps(f["code"]))
+    assert flag["code"] == {"coding": [{"system": "urn:pro-chat:alert", "code": "talk-to-person"}],
+                            "text": "Patient asked to talk to a person"}  # fmt: skip
+    assert len(by_kind["PlanDefinition"]) == 1 and len(by_kind["Patient"]) == 1
+    assert "export.fhir" in {action for _actor, action in events(session_factory, patient_id)}
