@@ -31,11 +31,12 @@ def _team_name(value: str) -> str:
 
 def create_web_invite(
     settings: Settings,
-    questionnaire_id: str,
+    questionnaire_id: str | None,
     *,
     label: str | None = None,
     reuse_label: bool = False,
     team: str | None = None,
+    plan_id: str | None = None,
 ) -> str:
     """Create a pseudonymous patient with a web invitation; return the chat URL.
 
@@ -44,16 +45,28 @@ def create_web_invite(
     the questionnaire is reused: a stored link cannot be reprinted (only its hash is kept), so
     their web links to it are revoked ("replaced") and a new one is issued, which opens the
     same conversation.
+
+    With `plan_id` (then `questionnaire_id` is None) the patient is enrolled in that plan now
+    (once: a reused patient keeps their course) and the link opens the plan's first
+    questionnaire; an unknown plan raises `UnknownPlan` before anything is stored.
     """
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy import select
 
+    from bot.course.enrol import enrol_patient, first_questionnaire, plan_named
+    from bot.course.plans import Plan, load_plans
     from bot.storage import db
-    from bot.storage.models import Invitation, Patient
+    from bot.storage.models import Invitation, Patient, utcnow
     from bot.storage.patient_profiles import place_in_team, team_of
     from bot.storage.patients import create_invitation, create_patient, revoke_invitation
 
     questionnaires = questionnaires_of(settings)
-    if questionnaire_id not in questionnaires:
+    plans: dict[str, Plan] = {}
+    if plan_id is not None:
+        plans = load_plans(settings.plans_dir, questionnaires)
+        questionnaire_id = first_questionnaire(plan_named(plans, plan_id))
+    if questionnaire_id is None or questionnaire_id not in questionnaires:
         known = ", ".join(sorted(questionnaires))
         raise SystemExit(f"error: unknown questionnaire '{questionnaire_id}' (known: {known})")
     factory = db.open(settings).session_factory
@@ -79,6 +92,9 @@ def create_web_invite(
             patient = create_patient(session, label=label)
         if team or team_of(session, patient.id) is None:
             place_in_team(session, patient.id, team, created_by=cli_actor())
+        if plan_id is not None:
+            zone = ZoneInfo(settings.console_timezone)
+            enrol_patient(session, plans, patient.id, plan_id, utcnow(), zone=zone)
         issued = create_invitation(session, patient, questionnaire_id)
         return f"{settings.public_url}/chat/{issued.token}"
 
@@ -87,6 +103,9 @@ def create_web_invite(
 
 
 def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.course.enrol import UnknownPlan
+    from bot.course.plans import PlanError
+
     if args.channel == "telegram":
         from bot.channels.telegram import InviteError, new_patient_invite
         from bot.storage import db
@@ -101,6 +120,7 @@ def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
                     label=args.label,
                     team=args.team,
                     created_by=cli_actor(),
+                    plan_id=args.plan,
                 )
             )
         except InviteError as error:
@@ -108,7 +128,14 @@ def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         print(link)
         return 0
-    print(create_web_invite(settings, args.questionnaire, label=args.label, team=args.team))
+    try:
+        link = create_web_invite(
+            settings, args.questionnaire, label=args.label, team=args.team, plan_id=args.plan
+        )
+    except (PlanError, UnknownPlan) as error:  # UnknownPlan's message names the known plans
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(link)  # only the link on stdout: scripts use it
     return 0
 
 
@@ -142,7 +169,12 @@ def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_commands(commands: Any) -> None:
     invite = commands.add_parser("invite", help="create a pseudonymous patient and print the link")
-    invite.add_argument("--questionnaire", required=True, help="questionnaire id, e.g. who5")
+    invited_to = invite.add_mutually_exclusive_group(required=True)
+    invited_to.add_argument("--questionnaire", help="questionnaire id, e.g. who5 (one-off)")
+    invited_to.add_argument(
+        "--plan",
+        help="plan id, e.g. who5-14d: enrol the patient now; the link opens the first questionnaire",
+    )
     invite.add_argument("--channel", default="web", choices=["web", "telegram"])
     invite.add_argument("--label", help="optional label for staff (never a name or CPR number)")
     invite.add_argument(

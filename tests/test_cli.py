@@ -213,3 +213,79 @@ def test_the_demo_patient_gets_a_new_link_and_the_old_one_is_replaced(var_dir: P
     pseudonym = _pseudonym_of(var_dir, second_token)
     assert _pseudonym_of(var_dir, first_token) == pseudonym  # the same demo patient
     assert _link_states(var_dir, pseudonym) == [("replaced", True), (None, False)]
+
+
+def _course_of(var_dir: Path, pseudonym: str) -> list[tuple[str, str, str, int]]:
+    """(plan, questionnaire, status, reminders) of each of the patient's occurrences that is
+    no longer merely scheduled."""
+    from sqlalchemy import func, select
+
+    from bot.storage.course_models import Enrolment, Occurrence, Reminder
+    from bot.storage.models import Patient
+
+    engine = make_engine(f"sqlite:///{var_dir / 'bot.db'}")
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            reminders = (
+                select(func.count())
+                .where(Reminder.occurrence_id == Occurrence.id)
+                .scalar_subquery()
+            )
+            columns = (Enrolment.plan_id, Occurrence.questionnaire_id, Occurrence.status)
+            rows = session.execute(
+                select(*columns, reminders)
+                .join(Enrolment, Enrolment.id == Occurrence.enrolment_id)
+                .join(Patient, Patient.id == Enrolment.patient_id)
+                .where(Patient.pseudonym == pseudonym, Occurrence.status != "scheduled")
+                .order_by(Occurrence.id)
+            ).all()
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("plan", "first"), [("who5-14d", "who5"), ("kemo", "behovsvurdering")])
+def test_invite_to_a_plan_enrols_the_patient_and_links_the_first_questionnaire(
+    var_dir: Path, capsys: pytest.CaptureFixture[str], plan: str, first: str
+) -> None:
+    assert cli.main(["invite", "--plan", plan, "--label", "stue 3"]) == 0
+    out = capsys.readouterr().out
+    match = URL.match(out.strip())
+    assert match and out.count("\n") == 1, out  # only the link: scripts read it
+    assert _invitations(var_dir) == [(hash_token(match.group(1)), first, "stue 3")]
+    pseudonym = _pseudonym_of(var_dir, match.group(1))
+    assert _course_of(var_dir, pseudonym) == [(plan, first, "due", 2)]  # open now, 2 reminders
+
+
+def test_invite_to_an_unknown_plan_names_the_known_ones(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["invite", "--plan", "x"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "error: unknown plan 'x' (known: kemo, who5-14d)" in captured.err
+    assert not (var_dir / "bot.db").exists()  # refused before anything is stored
+
+
+def test_invite_takes_a_plan_or_a_questionnaire_not_both(
+    var_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["invite", "--plan", "who5-14d", "--questionnaire", "who5"])
+    assert stopped.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["invite", "--channel", "web"])
+    assert "one of the arguments --questionnaire --plan is required" in capsys.readouterr().err
+
+
+def test_a_reused_patient_invited_to_a_plan_keeps_one_course(var_dir: Path) -> None:
+    settings = get_settings()
+    first = cli.create_web_invite(settings, None, label="demo", reuse_label=True,
+                                  plan_id="who5-14d")  # fmt: skip
+    second = cli.create_web_invite(settings, None, label="demo", reuse_label=True,
+                                   plan_id="who5-14d")  # fmt: skip
+    pseudonym = _pseudonym_of(var_dir, second.rsplit("/", 1)[1])
+    assert _pseudonym_of(var_dir, first.rsplit("/", 1)[1]) == pseudonym
+    assert _link_states(var_dir, pseudonym) == [("replaced", True), (None, False)]
+    assert _course_of(var_dir, pseudonym) == [("who5-14d", "who5", "due", 2)]

@@ -110,7 +110,7 @@ def run_pass(
     later pass that has one."""
     hours = hours or ReminderHours()
     with session_scope(session_factory) as session:
-        counts = _advance_occurrences(session, plans, now, hours)
+        counts = advance_occurrences(session, plans, now, hours)
     tasks: list[ReminderTask] = []
     skipped = given_up = 0
     if send_reminder is not None:
@@ -135,10 +135,18 @@ def run_pass(
     return report
 
 
-def _advance_occurrences(
-    session: Session, plans: Mapping[str, Plan], now: datetime, hours: ReminderHours
+def advance_occurrences(
+    session: Session,
+    plans: Mapping[str, Plan],
+    now: datetime,
+    hours: ReminderHours,
+    *,
+    enrolment_id: int | None = None,
 ) -> dict[str, int]:
-    rows = queries.occurrences_to_advance(session, now)
+    """Open, mark overdue and miss what is due at ``now``, and plan the reminders of what
+    opened; the number of each action. ``enrolment_id``: only that enrolment's occurrences
+    (enrolling opens what is due at once, bot/course/enrol.py)."""
+    rows = queries.occurrences_to_advance(session, now, enrolment_id=enrolment_id)
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     actions_of: dict[int, tuple[str, ...]] = {}
     by_id = {row.id: row for row in rows}

@@ -45,8 +45,11 @@ class OccurrenceRow:
     closes_at: datetime | None
 
 
-def occurrences_to_advance(session: Session, now: datetime) -> list[OccurrenceRow]:
-    """Occurrences of going courses that have a transition due at ``now``."""
+def occurrences_to_advance(
+    session: Session, now: datetime, *, enrolment_id: int | None = None
+) -> list[OccurrenceRow]:
+    """Occurrences of going courses that have a transition due at ``now`` (only those of
+    ``enrolment_id`` if given)."""
     due = or_(
         and_(Occurrence.status == "scheduled", Occurrence.due_at <= now),
         and_(Occurrence.status == "scheduled", Occurrence.closes_at <= now),
@@ -69,6 +72,8 @@ def occurrences_to_advance(session: Session, now: datetime) -> list[OccurrenceRo
         .order_by(Occurrence.id)
         .with_for_update(of=Occurrence, skip_locked=True)
     )
+    if enrolment_id is not None:
+        query = query.where(Occurrence.enrolment_id == enrolment_id)
     return [OccurrenceRow(*row) for row in session.execute(query)]
 
 

@@ -30,9 +30,14 @@ def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     settings.get_settings.cache_clear()
 
 
-def _invite(session_factory: sessionmaker[Session], *options: str) -> str:
-    """`bot invite --questionnaire who5 [options]`; the new patient's pseudonym."""
-    assert cli.main(["invite", "--questionnaire", "who5", *options]) == 0
+def _invite(
+    session_factory: sessionmaker[Session],
+    *options: str,
+    to: tuple[str, ...] = ("--questionnaire", "who5"),
+) -> str:
+    """`bot invite --questionnaire who5 [options]` (``to`` instead of the questionnaire, e.g.
+    a plan); the new patient's pseudonym."""
+    assert cli.main(["invite", *to, *options]) == 0
     with session_scope(session_factory) as session:
         newest = session.scalar(select(Patient).order_by(Patient.id.desc()))
         assert newest is not None
@@ -49,21 +54,28 @@ def _team_of(session_factory: sessionmaker[Session], pseudonym: str) -> str | No
         )
 
 
+@pytest.mark.parametrize(
+    "to", [("--questionnaire", "who5"), ("--plan", "who5-14d")], ids=["questionnaire", "plan"]
+)
 def test_the_quick_start_coordinator_sees_the_invited_patient(
     cli_env: None,
     session_factory: sessionmaker[Session],
     client: TestClient,
     capsys: pytest.CaptureFixture[str],
+    to: tuple[str, ...],
 ) -> None:
     assert cli.main(["user", "add", "nurse@example.org", "--role", "coordinator"]) == 0
     assert "teams: Standard" in capsys.readouterr().out
-    pseudonym = _invite(session_factory)
+    pseudonym = _invite(session_factory, to=to)
     assert _team_of(session_factory, pseudonym) == "Standard"
     login(client, "nurse@example.org")
     worklist = client.get("/console/worklist")
     assert worklist.status_code == 200
     assert pseudonym in worklist.text
-    assert client.get(f"/console/patients/{pseudonym}").status_code == 200
+    patient_page = client.get(f"/console/patients/{pseudonym}")
+    assert patient_page.status_code == 200
+    plan_shown = "Trivsel hver 14. dag i et halvt år" in patient_page.text
+    assert plan_shown == (to[0] == "--plan")  # the course is on the patient's page
 
 
 def test_a_patient_invited_to_another_team_is_not_seen_by_the_standard_team(

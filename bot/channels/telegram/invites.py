@@ -8,6 +8,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
@@ -16,6 +17,8 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.channels.telegram.chats import ChatLink
 from bot.channels.telegram.config import file_base_url
+from bot.course.enrol import UnknownPlan, enrol_patient, first_questionnaire, plan_named
+from bot.course.plans import Plan, PlanError, load_plans
 from bot.i18n import Texts
 from bot.settings import Settings
 from bot.storage.conversations import conversation_for_invitation
@@ -104,17 +107,27 @@ async def new_patient_invite(
     settings: Settings,
     session_factory: sessionmaker[Session],
     questionnaire_ids: Collection[str],
-    questionnaire_id: str,
+    questionnaire_id: str | None,
     *,
     label: str | None = None,
     team: str | None = None,
     created_by: str = "cli",
+    plan_id: str | None = None,
 ) -> str:
     """`bot invite --channel telegram`: a new pseudonymous patient and their deep link. The
-    patient joins the team of that name (made if new), or the default team."""
+    patient joins the team of that name (made if new), or the default team. With `plan_id`
+    (then `questionnaire_id` is None) the patient is enrolled in that plan now and the link
+    opens the plan's first questionnaire."""
     if not settings.telegram_bot_token:
         raise InviteError("TELEGRAM_BOT_TOKEN is not set (see docs/TELEGRAM.md)")
-    if questionnaire_id not in questionnaire_ids:
+    plans: dict[str, Plan] = {}
+    if plan_id is not None:
+        try:
+            plans = load_plans(settings.plans_dir, questionnaire_ids)
+            questionnaire_id = first_questionnaire(plan_named(plans, plan_id))
+        except (PlanError, UnknownPlan) as error:
+            raise InviteError(str(error)) from None
+    if questionnaire_id is None or questionnaire_id not in questionnaire_ids:
         known = ", ".join(sorted(questionnaire_ids))
         raise InviteError(f"unknown questionnaire '{questionnaire_id}' (known: {known})")
     username = await bot_username(settings)  # before anything is stored
@@ -123,6 +136,9 @@ async def new_patient_invite(
         with session_scope(session_factory) as session:
             patient_id = create_patient(session, label=label).id
             place_in_team(session, patient_id, team, created_by=created_by)
+            if plan_id is not None:
+                zone = ZoneInfo(settings.console_timezone)
+                enrol_patient(session, plans, patient_id, plan_id, utcnow(), zone=zone)
             return patient_id
 
     patient_id = await asyncio.to_thread(create)

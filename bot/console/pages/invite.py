@@ -15,6 +15,7 @@ from bot.console.access import Staff, patient_for
 from bot.console.http import (
     database,
     field,
+    plan_titles,
     questionnaires,
     record,
     redirect,
@@ -24,8 +25,18 @@ from bot.console.http import (
     texts,
     whole_number,
 )
-from bot.console.invitations import invitable, may_invite_to, telegram_link, web_link
+from bot.console.invitations import (
+    chosen_plan,
+    enrol_now,
+    invitable,
+    may_invite_to,
+    plan_choices,
+    telegram_link,
+    wants_plan,
+    web_link,
+)
 from bot.console.qr import qr_svg
+from bot.course.enrol import first_questionnaire
 from bot.questionnaire.model import Questionnaire
 from bot.storage.console_models import AGE_BANDS, SEXES, PatientProfile
 from bot.storage.patient_profiles import add_profile
@@ -33,7 +44,8 @@ from bot.storage.patients import create_invitation, create_patient
 from bot.storage.staff import active_members, default_team, teams_in
 
 CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
-FORM_FIELDS = ("questionnaire", "label", "age_band", "sex", "site", "team", "responsible")
+FORM_FIELDS = ("invite_to", "questionnaire", "plan", "label", "age_band", "sex", "site", "team",
+               "responsible")  # fmt: skip
 
 
 def _default_team(session: Session, me: Staff) -> int | None:
@@ -52,6 +64,7 @@ def _form(request: Request, session: Session, status: int = 200, **values: Any) 
         "invite.html",
         status=status,
         questionnaires=invitable(questionnaires(request)),
+        plans=plan_choices(plan_titles(request)),
         teams=teams,
         members=active_members(session, [team.id for team in teams]),
         age_bands=AGE_BANDS,
@@ -72,7 +85,10 @@ def _fact_errors(request: Request, values: dict[str, str]) -> list[str]:
     """What is wrong with the questionnaire and the patient's facts."""
     _ = texts(request)._
     errors = []
-    if not may_invite_to(questionnaires(request).get(values["questionnaire"])):
+    if wants_plan(values):
+        if chosen_plan(request.app.state.plans, values) is None:
+            errors.append(_("Choose a course."))
+    elif not may_invite_to(questionnaires(request).get(values["questionnaire"])):
         errors.append(_("Choose a questionnaire."))
     if CPR_LIKE.search(values["label"]) or CPR_LIKE.search(values["site"]):
         errors.append(_("Do not write CPR numbers. Use a label without personal data."))
@@ -102,7 +118,9 @@ def invite(request: Request) -> Response:
             responsible_id = None
         if errors:
             return _form(request, session, status=400, errors=errors, values=values)
-        questionnaire = questionnaires(request)[values["questionnaire"]]
+        plan = chosen_plan(request.app.state.plans, values)
+        first = first_questionnaire(plan) if plan else values["questionnaire"]
+        questionnaire = questionnaires(request)[first]
         patient = create_patient(session, label=values["label"] or None)
         invitation = create_invitation(session, patient, questionnaire.id)
         add_profile(
@@ -118,9 +136,14 @@ def invite(request: Request) -> Response:
             ),
         )
         record(request, session, "patient.invite", patient_id=patient.id, detail=questionnaire.id)
+        if plan is not None:
+            enrol_now(session, settings(request), request.app.state.plans, patient.id, plan.id)
+            record(request, session, "patient.enrol", patient_id=patient.id, detail=plan.id)
         pseudonym, patient_id = patient.pseudonym, patient.id
         link = web_link(settings(request), invitation)
-    return _invitation_page(request, pseudonym, patient_id, questionnaire, link)
+    return _invitation_page(
+        request, pseudonym, patient_id, questionnaire, link, plan.title if plan else None
+    )
 
 
 @requires("authenticated")
@@ -139,7 +162,12 @@ def invite_again(request: Request) -> Response:
 
 
 def _invitation_page(
-    request: Request, pseudonym: str, patient_id: int, questionnaire: Questionnaire, link: str
+    request: Request,
+    pseudonym: str,
+    patient_id: int,
+    questionnaire: Questionnaire,
+    link: str,
+    plan_title: str | None = None,
 ) -> Response:
     _ = texts(request)._
     channel = request.app.state.telegram  # None when Telegram is not configured
@@ -155,6 +183,7 @@ def _invitation_page(
         "invite_done.html",
         pseudonym=pseudonym,
         questionnaire=questionnaire,
+        plan_title=plan_title,
         web_link=link,
         web_qr=qr_svg(link, _("QR code for the web chat link")),
         telegram_link=telegram,

@@ -10,19 +10,22 @@ from sqlalchemy import select
 
 from bot.channels.telegram.chats import ChatRecords
 from bot.channels.telegram.invites import (
+    InviteError,
     Opening,
     new_patient_invite,
     open_invitation,
     telegram_invite_link,
 )
 from bot.i18n import Texts
+from bot.questionnaire.model import Questionnaire
 from bot.storage.console_models import PatientProfile
+from bot.storage.course_models import Enrolment
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, Invitation, Message, Patient, utcnow
 from bot.storage.patients import create_invitation, create_patient, invitation_by_token
 from bot.storage.telegram_models import TelegramChat
-from tests.channels.telegram.fake_bot_api import USERNAME
-from tests.channels.telegram.rig import Rig, act, sqlite_factory
+from tests.channels.telegram.fake_bot_api import USERNAME, FakeBotApi
+from tests.channels.telegram.rig import Rig, act, rig_settings, sqlite_factory
 from tests.conftest import make_settings
 
 
@@ -135,3 +138,22 @@ async def test_a_cli_telegram_patient_joins_the_default_team_or_the_one_named(ri
             assert profile is not None and profile.team is not None
             teams.append(profile.team.name)
     assert teams == ["Standard", "Onkologi"]
+
+
+async def test_a_cli_telegram_patient_invited_to_a_plan_is_enrolled(
+    api: FakeBotApi, tmp_path: Path, questionnaires: dict[str, Questionnaire]
+) -> None:
+    settings, factory = rig_settings(api, tmp_path), sqlite_factory(tmp_path)
+    link = await new_patient_invite(settings, factory, questionnaires, None, plan_id="kemo")
+    code = link.split("?start=", 1)[1]
+    with session_scope(factory) as session:
+        invitation = invitation_by_token(session, code)
+        assert invitation is not None and invitation.questionnaire_id == "behovsvurdering"
+        (enrolment,) = session.scalars(select(Enrolment)).all()
+        assert (enrolment.patient_id, enrolment.plan_id) == (invitation.patient_id, "kemo")
+        opened = [o.questionnaire_id for o in enrolment.occurrences if o.status == "due"]
+        assert opened == ["behovsvurdering"]
+    with pytest.raises(InviteError, match=r"unknown plan 'x' \(known: kemo, who5-14d\)"):
+        await new_patient_invite(settings, factory, questionnaires, None, plan_id="x")
+    with session_scope(factory) as session:
+        assert len(session.scalars(select(Patient)).all()) == 1  # nothing for the refused one

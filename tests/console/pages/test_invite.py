@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.storage.console_models import PatientProfile
+from bot.storage.course_models import Enrolment, Occurrence, Reminder
 from bot.storage.db import session_scope
 from bot.storage.models import AuditEvent, Invitation, Patient
 from bot.storage.patients import hash_token
@@ -100,6 +101,7 @@ def test_telegram_failure_shows_only_the_web_link(
         ({"age_band": "7-9"}, "aldersgruppe"),
         ({"team": "team-b"}, "Vælg et team"),
         ({"questionnaire": "nope"}, "Vælg et spørgeskema"),
+        ({"invite_to": "plan", "plan": "nope"}, "Vælg et forløb"),
     ],
 )
 def test_invite_form_is_checked(
@@ -156,3 +158,60 @@ def test_without_a_team_choice_the_patient_joins_the_inviters_team_or_the_defaul
             )
         ]
     assert teams == ["Team A", "Standard"]
+
+
+def test_the_form_offers_a_course_beside_one_questionnaire_which_stays_the_default(
+    client: TestClient, staff: Staff
+) -> None:
+    login(client, staff.nurse)
+    page = client.get("/console/invite").text
+    assert 'id="invite-to-questionnaire" name="invite_to" value="questionnaire" checked' in page
+    assert 'id="invite-to-plan" name="invite_to" value="plan" aria-describedby="plan-hint">' in page
+    assert '<option value="who5-14d">Trivsel hver 14. dag i et halvt år</option>' in page
+    assert '<option value="kemo">Forløb med kemoterapi</option>' in page
+    assert "Forløb" in page
+
+
+def test_invite_to_a_course_enrols_the_patient_and_links_its_first_questionnaire(
+    client: TestClient, staff: Staff, session_factory: sessionmaker[Session]
+) -> None:
+    login(client, staff.nurse)
+    answer = invite(client, invite_to="plan", plan="kemo", questionnaire="who5",
+                    team=str(staff.team_a))  # fmt: skip
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    page = html.unescape(answer.text)  # type: ignore[attr-defined]
+    assert "“Forløb med kemoterapi”" in page
+    with session_scope(session_factory) as session:
+        patient = session.scalar(select(Patient))
+        assert patient is not None
+        invitation = session.scalar(select(Invitation))
+        assert invitation is not None and invitation.questionnaire_id == "behovsvurdering"
+        (enrolment,) = session.scalars(select(Enrolment)).all()
+        assert (enrolment.patient_id, enrolment.plan_id) == (patient.id, "kemo")
+        due = session.scalars(
+            select(Occurrence.questionnaire_id).where(Occurrence.status == "due")
+        ).all()
+        assert due == ["behovsvurdering"]
+        assert len(session.scalars(select(Reminder)).all()) == 2
+        audit = session.execute(
+            select(AuditEvent.action, AuditEvent.detail)
+            .where(AuditEvent.patient_id == patient.id)
+            .order_by(AuditEvent.id)
+        ).all()
+        pseudonym = patient.pseudonym
+    assert [tuple(row) for row in audit] == [
+        ("patient.invite", "behovsvurdering"), ("patient.enrol", "kemo")
+    ]  # fmt: skip
+    assert "Forløb med kemoterapi" in client.get(f"/console/patients/{pseudonym}").text
+
+
+def test_invite_to_one_questionnaire_enrols_nobody(
+    client: TestClient, staff: Staff, session_factory: sessionmaker[Session]
+) -> None:
+    login(client, staff.nurse)
+    answer = invite(client, invite_to="questionnaire", questionnaire="who5", plan="kemo",
+                    team=str(staff.team_a))  # fmt: skip
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    assert 'id="invite-plan"' not in answer.text  # type: ignore[attr-defined]
+    with session_scope(session_factory) as session:
+        assert session.scalars(select(Enrolment)).all() == []
