@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from bot.invites_cli import add_commands as add_invite_commands
 from bot.invites_cli import cli_actor, create_web_invite, questionnaires_of
 from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.course.scheduler import SendReminder
+    from bot.questionnaire.model import Questionnaire
 
 log = logging.getLogger("bot")
 
@@ -316,9 +323,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_console_commands(commands)  # bot user ..., bot audit ...
     from bot.course.cli import add_commands as add_course_commands
 
-    # No reminder channel yet (issue 11): a pass opens and marks occurrences, sends nothing.
-    add_course_commands(commands)  # bot schedule run
+    add_course_commands(commands, _reminder_sender)  # bot schedule run
     return parser
+
+
+def _reminder_sender(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    questionnaires: Mapping[str, Questionnaire],
+) -> contextlib.AbstractAsyncContextManager[SendReminder | None]:
+    """Telegram's reminder sender (imported only when a pass runs: PTB is slow to import)."""
+    from bot.channels.telegram.reminders import schedule_sender
+
+    return schedule_sender(settings, session_factory, questionnaires)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

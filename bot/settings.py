@@ -106,6 +106,9 @@ class Settings:
     # link the Telegram consent step sends works once, for this many minutes.
     link_days: int = 60
     handoff_minutes: int = 15
+    # The app runs a scheduler pass (bot/course/runner.py) this often; 0: never (tests that
+    # drive passes themselves, or when `bot schedule run` runs from cron instead).
+    scheduler_seconds: float = 60.0
 
     def contacts_for(self, site: str | None) -> CrisisContacts:
         """The crisis contacts of a patient's site (the default ones for no or another site)."""
@@ -237,6 +240,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rasa_auth_token=env.get("RASA_AUTH_TOKEN", "").strip(),
         link_days=int(env.get("BOT_LINK_DAYS", "60")),
         handoff_minutes=int(env.get("BOT_HANDOFF_MINUTES", "15")),
+        scheduler_seconds=max(0.0, float(env.get("BOT_SCHEDULER_SECONDS", "60"))),
     )
 
 

@@ -18,9 +18,11 @@ from starlette.staticfiles import StaticFiles
 
 from actions.table import action_executor
 from bot.channels import mine, openapi, telegram, webchat
+from bot.channels.telegram.reminders import pass_sender
 from bot.console.hashing import close_hashing_pool
 from bot.console.routes import routes as console_routes
 from bot.course.plans import load_plans
+from bot.course.runner import SchedulerRunner
 from bot.dialogue.service import Dialogue
 from bot.engine import EngineClient, EngineProcess, ensure_model
 from bot.i18n import Texts
@@ -125,9 +127,16 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool | None =
             process = EngineProcess(settings, model)
             process.start()
         state.engine_process = process
+        # Each pass asks for its sender: Telegram may connect only after the start-up.
+        state.scheduler = SchedulerRunner(
+            settings, state.session_factory, state.plans,
+            lambda: pass_sender(state.telegram, state.questionnaires),
+        )  # fmt: skip
+        await state.scheduler.start()
         try:
             yield
         finally:
+            await state.scheduler.stop()  # before Telegram: a pass in flight may be sending
             if state.telegram is not None:
                 await state.telegram.stop()
             if process is not None:

@@ -3,6 +3,8 @@ FHIR JSON, ``GET /chat/<token>/mine/data.json``.
 
 The link is checked exactly as the chat page checks it (bot/channels/webchat.py): an unknown
 link gets the 404 page, a revoked or expired one the 410 page, and neither records anything.
+A hand-off link (what `/mine` sends on Telegram) is used up and redirects to the page under a
+fresh web link, as the chat page does; a used or expired one gets the 410 page.
 The page covers the whole patient (every conversation), not only the link's questionnaire.
 Every view and every download is audited.
 """
@@ -16,14 +18,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.channels.mine_view import Formats, OwnData, own_data
-from bot.channels.webchat import open_link, templates
+from bot.channels.webchat import open_link, page_contacts, render_page, templates
 from bot.export.fhir import export_bundle, validate
 from bot.settings import Settings
 from bot.storage.audit import audit
 from bot.storage.db import session_scope
+from bot.storage.patients import consume_handoff, invitation_by_token
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +57,27 @@ def _bundle(request: Request, patient_id: int) -> dict[str, Any]:
         return bundle
 
 
+def _handoff(request: Request, token: str) -> tuple[str | None, int | None]:
+    """(a fresh web token, None) for a usable hand-off link, now used up; (None, patient) for
+    one no longer usable; (None, None) when the token is not a hand-off link."""
+    with session_scope(request.app.state.session_factory) as session:
+        invitation = invitation_by_token(session, token)
+        if invitation is None or invitation.channel != "handoff":
+            return None, None
+        issued = consume_handoff(session, invitation)
+        if issued is None:
+            return None, invitation.patient_id
+        return issued.token, None
+
+
 async def mine_page(request: Request) -> Response:
     token = request.path_params["token"]
+    fresh, used_up = await asyncio.to_thread(_handoff, request, token)
+    if fresh is not None:
+        return RedirectResponse(f"/chat/{fresh}/mine", status_code=303)
+    if used_up is not None:
+        contacts = await asyncio.to_thread(page_contacts, request, used_up)
+        return render_page(request, "gone.html", 410, contacts)
     opened = await open_link(request, token)
     if isinstance(opened, Response):
         return opened

@@ -1,19 +1,31 @@
-"""`bot schedule run [--now ISO-TIME]`: one scheduler pass, as if it were that time."""
+"""`bot schedule run [--now ISO-TIME]`: one scheduler pass, as if it were that time.
+
+The pass runs in a worker thread while this process's event loop stays free, so a sender
+that needs one (Telegram's bot) can post onto it, as in the app (bot/course/runner.py).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.course.scheduler import SendReminder
-from bot.settings import Settings
-from bot.storage.db import Database
+from sqlalchemy.orm import Session, sessionmaker
 
-SenderFactory = Callable[[Settings, Database], SendReminder]
+from bot.course.scheduler import SendReminder, no_push_channel
+from bot.questionnaire.model import Questionnaire
+from bot.settings import Settings
+
+# The sender of the pass, made (and closed) on the command's event loop; None: reminders wait.
+SenderFactory = Callable[
+    [Settings, sessionmaker[Session], Mapping[str, Questionnaire]],
+    AbstractAsyncContextManager[SendReminder | None],
+]
 
 
 def parse_moment(text: str, zone: ZoneInfo) -> datetime:
@@ -31,8 +43,8 @@ def cmd_schedule_run(
     args: argparse.Namespace, settings: Settings, sender_factory: SenderFactory | None
 ) -> int:
     from bot.course.plans import load_plans
-    from bot.course.schedule import ReminderHours
-    from bot.course.scheduler import run_pass
+    from bot.course.runner import reminder_hours
+    from bot.course.scheduler import PassReport, run_pass
     from bot.questionnaire.loader import load_directory
     from bot.storage import db
 
@@ -47,17 +59,29 @@ def cmd_schedule_run(
     )
     plans = load_plans(settings.plans_dir, questionnaires)
     database = db.open(settings)
+    factory = database.session_factory
+    senders: list[SendReminder | None] = []
+
+    async def one_pass() -> PassReport:
+        if sender_factory is None:
+            senders.append(None)
+            return run_pass(factory, plans, now, None, hours=reminder_hours(settings))
+        async with sender_factory(settings, factory, questionnaires) as sender:
+            senders.append(sender)
+            return await asyncio.to_thread(
+                run_pass, factory, plans, now, sender, hours=reminder_hours(settings)
+            )
+
     try:
-        sender = sender_factory(settings, database) if sender_factory else None
-        report = run_pass(
-            database.session_factory, plans, now, sender, hours=ReminderHours(zone=zone)
-        )
+        report = asyncio.run(one_pass())
     finally:
         database.engine.dispose()
     local = now.astimezone(zone).isoformat(timespec="minutes")
     print(f"Scheduler pass at {local}: {report.summary()}.")
-    if sender is None:
-        print("No reminder channel is wired in: reminders were left for a later pass.")
+    if senders[0] is None:
+        print("No reminder channel is ready: reminders were left for a later pass.")
+    elif senders[0] is no_push_channel:
+        print("No push channel (Telegram) is configured: reminders were not sent.")
     return 0
 
 

@@ -7,7 +7,9 @@ at any point.
 
 Exactly once. A reminder is claimed before it is sent: its row goes from ``planned`` to
 ``sending`` and that is committed; only then is ``send_reminder`` called, and its outcome is
-recorded (``sent`` or ``failed``) right after. Two passes at the same time cannot claim the
+recorded right after: ``sent``, ``failed``, or ``skipped`` when the patient has no channel
+the bot can write to first (a web-only patient sees the questionnaire when they open their
+link, and the coordinator sees them as overdue). Two passes at the same time cannot claim the
 same row: on PostgreSQL the select locks the rows it returns (``FOR UPDATE SKIP LOCKED``, so
 the other pass skips them), and on every database the claim is an ``UPDATE … WHERE status =
 'planned'`` whose ``RETURNING`` says which rows this pass got (SQLite has one writer at a
@@ -76,7 +78,14 @@ class ReminderTask:
     due_at: datetime
 
 
-SendReminder = Callable[[ReminderTask], bool]
+# True: sent; False: it failed (blocked chat, Telegram error); None: the patient has no
+# channel that can push (web only), so nothing was sent and the row is ``skipped``.
+SendReminder = Callable[[ReminderTask], bool | None]
+
+
+def no_push_channel(task: ReminderTask) -> None:
+    """The sender when no push channel is configured: every patient is unreachable."""
+    return None
 
 
 @dataclass(frozen=True)
@@ -87,12 +96,14 @@ class PassReport:
     reminders_sent: int = 0
     reminders_failed: int = 0
     reminders_skipped: int = 0
+    reminders_unreachable: int = 0  # patients without a push channel (skipped, not sent)
 
     def summary(self) -> str:
         return (
             f"opened {self.opened}, reminders sent {self.reminders_sent}, "
             f"overdue {self.overdue}, missed {self.missed}"
-            f" (reminders failed {self.reminders_failed}, skipped {self.reminders_skipped})"
+            f" (reminders failed {self.reminders_failed}, skipped {self.reminders_skipped},"
+            f" unreachable {self.reminders_unreachable})"
         )
 
 
@@ -116,13 +127,14 @@ def run_pass(
     if send_reminder is not None:
         with session_scope(session_factory) as session:
             tasks, skipped, given_up = _claim_reminders(session, now, now - sending_timeout, hours)
-    sent = failed = 0
+    outcomes: list[bool | None] = []
     for task in tasks:
         assert send_reminder is not None
-        ok = _send(send_reminder, task)
+        outcome = _send(send_reminder, task)
         with session_scope(session_factory) as session:
-            queries.record_reminder(session, task.reminder_id, ok, now)
-        sent, failed = sent + ok, failed + (not ok)
+            queries.record_reminder(session, task.reminder_id, outcome, now)
+        outcomes.append(outcome)
+    sent, failed = outcomes.count(True), outcomes.count(False)
     report = PassReport(
         opened=counts[OPEN],
         overdue=counts[OVERDUE],
@@ -130,6 +142,7 @@ def run_pass(
         reminders_sent=sent,
         reminders_failed=failed + given_up,
         reminders_skipped=skipped,
+        reminders_unreachable=outcomes.count(None),
     )
     log.info("scheduler pass: %s", report.summary())
     return report
@@ -223,9 +236,10 @@ def _claim_reminders(
     return tasks, len(choice.skip), len(choice.give_up)
 
 
-def _send(send_reminder: SendReminder, task: ReminderTask) -> bool:
+def _send(send_reminder: SendReminder, task: ReminderTask) -> bool | None:
     try:
-        return bool(send_reminder(task))
+        outcome = send_reminder(task)
+        return None if outcome is None else bool(outcome)
     except Exception as error:  # a channel failure must not stop the other reminders
         # The error's text may name the chat; its type is enough for the operator.
         log.warning("a reminder could not be sent: %s", type(error).__name__)

@@ -192,9 +192,12 @@ def set_reminder_status(
         )
 
 
-def record_reminder(session: Session, reminder_id: int, sent: bool, now: datetime) -> None:
-    """What came of a claimed reminder: ``sent`` (at ``now``) or ``failed``."""
+def record_reminder(session: Session, reminder_id: int, sent: bool | None, now: datetime) -> None:
+    """What came of a claimed reminder: ``sent`` (at ``now``), ``failed``, or ``skipped``
+    (``sent`` None: the patient has no channel that can push)."""
     values: dict[str, Any] = {"status": "sent", "sent_at": now} if sent else {"status": "failed"}
+    if sent is None:
+        values = {"status": "skipped"}
     session.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status == "sending")

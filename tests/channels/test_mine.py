@@ -26,6 +26,7 @@ from bot.storage.models import Answer, AuditEvent, Conversation, Patient, Respon
 from bot.storage.patients import (
     create_invitation,
     create_patient,
+    handoff_invitation,
     invitation_by_token,
     revoke_invitation,
 )
@@ -54,6 +55,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         RASA_URL=f"http://127.0.0.1:{closed_port()}",
         RASA_MANAGE="false",
         DATABASE_URL=f"sqlite:///{tmp_path / 'mine.db'}",
+        BOT_SCHEDULER_SECONDS="0",  # the plan test sets the occurrences' status itself
     )
     with TestClient(create_app(settings, manage_engine=False)) as test_client:
         yield test_client
@@ -278,6 +280,31 @@ def test_unknown_and_revoked_links_show_the_error_pages_and_record_nothing(
         assert response.headers["content-type"].startswith("text/html")
         assert "Linket virker ikke længere" in response.text
     assert events(client) == before
+
+
+def test_a_hand_off_link_from_telegram_opens_the_page_once(client: TestClient) -> None:
+    patient_id = new_patient(client)
+    token = answered_who5(client, patient_id, SECOND)
+    factory = state(client).session_factory
+    with session_scope(factory) as session:
+        invitation = invitation_by_token(session, token)
+        assert invitation is not None
+        conversation = conversation_for_invitation(session, invitation)
+        handoff = handoff_invitation(session, conversation, timedelta(minutes=15)).token
+        expired = handoff_invitation(session, conversation, timedelta(minutes=-1)).token
+    response = client.get(f"/chat/{handoff}/mine", follow_redirects=False)
+    assert response.status_code == 303
+    fresh = response.headers["location"].removeprefix("/chat/").removesuffix("/mine")
+    assert response.headers["location"] == f"/chat/{fresh}/mine" and fresh != handoff
+    with session_scope(factory) as session:
+        issued = invitation_by_token(session, fresh)
+        assert issued is not None and issued.channel == "web"
+        assert issued.patient_id == patient_id
+    assert "Mine svar" in page_text(client, fresh)
+    for used_or_expired in (handoff, expired):
+        response = client.get(f"/chat/{used_or_expired}/mine", follow_redirects=False)
+        assert response.status_code == 410
+        assert "Linket virker ikke længere" in response.text
 
 
 def page_text(client: TestClient, token: str) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from bot.course.cli import add_commands
 from bot.course.plans import Plan
+from bot.course.scheduler import SendReminder, no_push_channel
 from bot.settings import Settings
 from bot.storage import db
 from tests.course.conftest import Channel, enrol, local
@@ -16,11 +20,16 @@ from tests.course.conftest import Channel, enrol, local
 T0 = local(2026, 1, 5, 10, 0)
 
 
-def run(settings: Settings, *argv: str, channel: Channel | None = None) -> int:
+def run(settings: Settings, *argv: str, channel: SendReminder | None = None) -> int:
+    @contextlib.asynccontextmanager
+    async def sender(*_: Any) -> AsyncIterator[SendReminder]:
+        assert channel is not None
+        yield channel
+
     parser = argparse.ArgumentParser(prog="bot")
     add_commands(
         parser.add_subparsers(dest="command", required=True),
-        (lambda _settings, _database: channel) if channel is not None else None,
+        sender if channel is not None else None,
     )
     args = parser.parse_args(list(argv))
     result: int = args.handler(args, settings)
@@ -42,7 +51,7 @@ def test_a_pass_as_if_it_were_15_days_later(
     assert run(settings, "schedule", "run", "--now", "2026-01-05T10:05") == 0
     assert capsys.readouterr().out.splitlines()[0] == (
         "Scheduler pass at 2026-01-05T10:05+01:00: opened 1, reminders sent 0, overdue 0, "
-        "missed 0 (reminders failed 0, skipped 0)."
+        "missed 0 (reminders failed 0, skipped 0, unreachable 0)."
     )
     assert run(settings, "schedule", "run", "--now", "2026-01-20T09:05+00:00") == 0
     out = capsys.readouterr().out
@@ -50,8 +59,8 @@ def test_a_pass_as_if_it_were_15_days_later(
     # the reminders wait.
     assert out.splitlines() == [
         "Scheduler pass at 2026-01-20T10:05+01:00: opened 1, reminders sent 0, overdue 0, "
-        "missed 1 (reminders failed 0, skipped 0).",
-        "No reminder channel is wired in: reminders were left for a later pass.",
+        "missed 1 (reminders failed 0, skipped 0, unreachable 0).",
+        "No reminder channel is ready: reminders were left for a later pass.",
     ]
 
 
@@ -70,3 +79,18 @@ def test_with_a_channel_the_reminders_are_sent(
 def test_a_bad_time_is_an_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(settings, "schedule", "run", "--now", "next tuesday") == 2
     assert "error: --now: not an ISO time: 'next tuesday'" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("enrolled_patient")
+def test_without_a_push_channel_the_reminder_is_skipped_as_unreachable(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(settings, "schedule", "run", "--now", T0.isoformat(), channel=no_push_channel)
+    later = (T0 + timedelta(days=2, hours=1)).isoformat()
+    assert run(settings, "schedule", "run", "--now", later, channel=no_push_channel) == 0
+    out = capsys.readouterr().out
+    assert "reminders sent 0" in out and "unreachable 1)" in out
+    assert "No push channel (Telegram) is configured" in out
+    # Skipped, not left planned: the next pass has nothing to send.
+    assert run(settings, "schedule", "run", "--now", later, channel=no_push_channel) == 0
+    assert "unreachable 0)" in capsys.readouterr().out

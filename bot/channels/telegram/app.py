@@ -136,6 +136,7 @@ class TelegramChannel:
                 BotCommand("hjaelp", _("What you can write")),
                 BotCommand("pause", _("Take a break")),
                 BotCommand("stop", _("Stop for now")),
+                BotCommand("mine", _("My answers")),
             ]
         )
         if self.webhook_mode:

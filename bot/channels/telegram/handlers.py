@@ -3,6 +3,7 @@ is read once per update, in group -1, before any of them runs (see updates.py)."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -22,6 +23,7 @@ from telegram.ext import (
 from bot.channels.telegram.chats import ChatRecords
 from bot.channels.telegram.delivery import Outbox
 from bot.channels.telegram.invites import explanation, open_invitation
+from bot.channels.telegram.own_page import own_page_link
 from bot.channels.telegram.turns import Turns
 from bot.channels.telegram.updates import ChatContext
 from bot.i18n import Texts
@@ -85,6 +87,28 @@ class UpdateHandlers:
         await self._patient_turn(
             update, context, payload=COMMAND_PAYLOADS.get(name, COMMAND_PAYLOADS["help"])
         )
+
+    async def on_mine(self, update: Update, context: ChatContext) -> None:
+        """/mine: a short-lived link to the patient's own page (not a turn: nothing stored
+        but the link)."""
+        chat, link = update.effective_chat, context.chat_link
+        if chat is None:
+            return
+        outbox = self._outbox(context.bot, chat.id)
+        if link is None:
+            await outbox.tell_stranger(explanation(self.texts, "no_invite"))
+            return
+        await self.records.reachable_again(chat.id, link)
+        url = await asyncio.to_thread(
+            own_page_link, self.settings, self.records.session_factory, link.conversation_id
+        )
+        if url is None:
+            return
+        minutes = self.settings.handoff_minutes
+        text = self._(
+            "Here is your link to My answers. It works for {minutes} minutes.", minutes=minutes
+        )
+        await outbox.say(f"{text}\n{url}")
 
     async def on_text(self, update: Update, context: ChatContext) -> None:
         message = update.effective_message
@@ -194,6 +218,7 @@ def wire(
     application.add_handler(TypeHandler(Update, handlers.resolve_link), group=RESOLVE_GROUP)
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("start", handlers.on_start, filters=private))
+    application.add_handler(CommandHandler("mine", handlers.on_mine, filters=private))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.on_command))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.on_text))
     application.add_handler(

@@ -4,7 +4,8 @@ Only Telegram's cloud is fake: the app's python-telegram-bot talks to this serve
 exactly as it would to api.telegram.org (TELEGRAM_API_BASE_URL = `FakeBotApi.base_url`).
 Every call is recorded. Updates for polling mode are queued here and served by a long-polling
 `getUpdates`; in webhook mode the test posts them to the app itself (`TelegramUser.deliver`).
-A chat can be made to refuse delivery, as Telegram does when the user blocked the bot.
+A chat can be made to refuse delivery, as Telegram does when the user blocked the bot, and
+sendMessage can be held (recorded, then no answer until released) to kill a sender mid-call.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ class FakeBotApi:
         self._update_ids = itertools.count(5000)
         self._message_ids = itertools.count(100)
         self._cond = threading.Condition()
+        # While cleared, sendMessage is recorded and then waits (see `hold_sends`).
+        self._sends_flow = threading.Event()
+        self._sends_flow.set()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -81,6 +85,7 @@ class FakeBotApi:
         return self
 
     def stop(self) -> None:
+        self._sends_flow.set()
         with self._cond:
             self._cond.notify_all()
         self._server.shutdown()
@@ -93,6 +98,13 @@ class FakeBotApi:
         self.stop()
 
     # ------------------------------------------------------------------ test side
+
+    def hold_sends(self) -> None:
+        """From now on sendMessage is recorded but not answered until `release_sends`."""
+        self._sends_flow.clear()
+
+    def release_sends(self) -> None:
+        self._sends_flow.set()
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
@@ -207,6 +219,7 @@ class FakeBotApi:
             return 200, {"ok": True, "result": True}
         if method == "sendMessage":
             assert chat_id is not None
+            self._sends_flow.wait(timeout=60)
             content: dict[str, Any] = {"text": params.get("text", "")}
             markup = call.json("reply_markup")
             if markup:

@@ -17,7 +17,7 @@ from tests.conftest import make_settings
 async def test_start_up_registers_commands_and_polls(rig: Rig) -> None:
     (commands,) = rig.api.calls_to("setMyCommands")
     names = [c["command"] for c in commands.json("commands")]
-    assert names == ["start", "hjaelp", "pause", "stop"]
+    assert names == ["start", "hjaelp", "pause", "stop", "mine"]
     descriptions = [c["description"] for c in commands.json("commands")]
     assert "Hold en pause" in descriptions
     assert rig.api.calls_to("deleteWebhook")  # polling: any webhook is removed
