@@ -56,6 +56,7 @@ def create_web_invite(
 
     from bot.course.enrol import enrol_patient, first_questionnaire, plan_named
     from bot.course.plans import Plan, load_plans
+    from bot.course.runner import reminder_hours
     from bot.storage import db
     from bot.storage.models import Invitation, Patient, utcnow
     from bot.storage.patient_profiles import place_in_team, team_of
@@ -94,7 +95,7 @@ def create_web_invite(
             place_in_team(session, patient.id, team, created_by=cli_actor())
         if plan_id is not None:
             zone = ZoneInfo(settings.console_timezone)
-            enrol_patient(session, plans, patient.id, plan_id, utcnow(), zone=zone)
+            enrol_patient(session, plans, patient.id, plan_id, utcnow(), zone=zone, hours=reminder_hours(settings))
         issued = create_invitation(session, patient, questionnaire_id)
         return f"{settings.public_url}/chat/{issued.token}"
 

@@ -109,6 +109,8 @@ class Settings:
     # The app runs a scheduler pass (bot/course/runner.py) this often; 0: never (tests that
     # drive passes themselves, or when `bot schedule run` runs from cron instead).
     scheduler_seconds: float = 60.0
+    # Reminders go out from the first to the last hour, local time (BOT_REMINDER_HOURS=08-20).
+    reminder_hours: tuple[int, int] = (8, 20)
 
     def contacts_for(self, site: str | None) -> CrisisContacts:
         """The crisis contacts of a patient's site (the default ones for no or another site)."""
@@ -241,7 +243,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         link_days=int(env.get("BOT_LINK_DAYS", "60")),
         handoff_minutes=int(env.get("BOT_HANDOFF_MINUTES", "15")),
         scheduler_seconds=max(0.0, float(env.get("BOT_SCHEDULER_SECONDS", "60"))),
+        reminder_hours=_hours(env.get("BOT_REMINDER_HOURS", "08-20")),
     )
+
+
+def _hours(value: str) -> tuple[int, int]:
+    """``08-20``: from 8 to 20 o'clock."""
+    try:
+        start, end = (int(part) for part in value.strip().split("-"))
+    except ValueError:
+        raise ValueError(f"BOT_REMINDER_HOURS must look like 08-20, not {value!r}") from None
+    if not 0 <= start < end <= 24:
+        raise ValueError(
+            f"BOT_REMINDER_HOURS must be two hours from 0 to 24, the first before the last: "
+            f"{value!r}"
+        )
+    return start, end
 
 
 def _telegram_mode(value: str) -> str:

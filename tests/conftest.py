@@ -25,7 +25,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 
 def make_settings(var_dir: Path, **env: str) -> Settings:
-    base = {"BOT_HOME": str(PROJECT_ROOT), "BOT_VAR_DIR": str(var_dir)}
+    # No background scheduler pass at real time in the middle of a test: the tests that need
+    # one set BOT_SCHEDULER_SECONDS, the others drive passes themselves.
+    base = {"BOT_HOME": str(PROJECT_ROOT), "BOT_VAR_DIR": str(var_dir), "BOT_SCHEDULER_SECONDS": "0"}
     base.update(env)
     return load_settings(base)
 

@@ -199,3 +199,11 @@ def test_login_limits_and_trusted_proxies() -> None:
         30,
     )
     assert settings.login_hash_workers == 2
+
+
+def test_reminder_hours() -> None:
+    assert load_settings({}).reminder_hours == (8, 20)
+    assert load_settings({"BOT_REMINDER_HOURS": "09-17"}).reminder_hours == (9, 17)
+    for wrong in ("9", "20-08", "08-25", "otte-tyve"):
+        with pytest.raises(ValueError, match="BOT_REMINDER_HOURS"):
+            load_settings({"BOT_REMINDER_HOURS": wrong})

@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.channels.mine_view import Formats, OwnData, own_data
-from bot.channels.webchat import open_link, page_contacts, render_page, templates
-from bot.export.fhir import export_bundle, validate
+from bot.channels.webchat import open_link, page_contacts, render_page, templates, use_handoff
+from bot.export.fhir import patient_bundle, validate
 from bot.settings import Settings
 from bot.storage.audit import audit
 from bot.storage.db import session_scope
-from bot.storage.patients import consume_handoff, invitation_by_token
+from bot.storage.models import Patient
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,12 @@ def _view(request: Request, patient_id: int) -> OwnData:
 
 
 def _bundle(request: Request, patient_id: int) -> dict[str, Any]:
+    """The patient's own self-contained FHIR Bundle, the same one the console exports."""
     with session_scope(request.app.state.session_factory) as session:
-        bundle = export_bundle(
-            session, request.app.state.questionnaires, include_observations=True,
-            patient_id=patient_id,
-        )  # fmt: skip
+        patient = session.get_one(Patient, patient_id)
+        bundle = patient_bundle(
+            session, request.app.state.questionnaires, request.app.state.plans, patient
+        )
         validate(bundle)
         audit(
             session, actor="patient", action="own_data.download", patient_id=patient_id,
@@ -57,22 +58,9 @@ def _bundle(request: Request, patient_id: int) -> dict[str, Any]:
         return bundle
 
 
-def _handoff(request: Request, token: str) -> tuple[str | None, int | None]:
-    """(a fresh web token, None) for a usable hand-off link, now used up; (None, patient) for
-    one no longer usable; (None, None) when the token is not a hand-off link."""
-    with session_scope(request.app.state.session_factory) as session:
-        invitation = invitation_by_token(session, token)
-        if invitation is None or invitation.channel != "handoff":
-            return None, None
-        issued = consume_handoff(session, invitation)
-        if issued is None:
-            return None, invitation.patient_id
-        return issued.token, None
-
-
 async def mine_page(request: Request) -> Response:
     token = request.path_params["token"]
-    fresh, used_up = await asyncio.to_thread(_handoff, request, token)
+    fresh, used_up = await asyncio.to_thread(use_handoff, request, token)
     if fresh is not None:
         return RedirectResponse(f"/chat/{fresh}/mine", status_code=303)
     if used_up is not None:

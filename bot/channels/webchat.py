@@ -85,7 +85,7 @@ def link_conversation(request: Request, token: str) -> tuple[str | None, int | N
         return conversation.id, invitation.patient_id
 
 
-def _handoff(request: Request, token: str) -> tuple[str | None, int | None]:
+def use_handoff(request: Request, token: str) -> tuple[str | None, int | None]:
     """A hand-off link (sent over Telegram) used up: (a fresh web token for the same
     conversation, None); (None, patient) when it was a hand-off link no longer usable;
     (None, None) when the token is not a hand-off link."""
@@ -122,7 +122,7 @@ async def open_link(
 
 async def chat_page(request: Request) -> Response:
     token = request.path_params["token"]
-    fresh, used_up = await asyncio.to_thread(_handoff, request, token)
+    fresh, used_up = await asyncio.to_thread(use_handoff, request, token)
     if fresh is not None:
         return RedirectResponse(f"/chat/{fresh}", status_code=303)
     if used_up is not None:

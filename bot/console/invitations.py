@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels import telegram
 from bot.course.enrol import enrol_patient
 from bot.course.plans import Plan
+from bot.course.runner import reminder_hours
 from bot.dialogue.context import SCREENING_ID
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
@@ -68,7 +69,7 @@ def enrol_now(
     """Enrol an invited patient at once: what the plan has due now opens, so the invitation
     link opens it (offsets and reminder hours in the console's time zone)."""
     zone = ZoneInfo(settings.console_timezone)
-    return enrol_patient(session, plans, patient_id, plan_id, utcnow(), zone=zone)
+    return enrol_patient(session, plans, patient_id, plan_id, utcnow(), zone=zone, hours=reminder_hours(settings))
 
 
 def web_link(settings: Settings, issued: IssuedInvitation) -> str:

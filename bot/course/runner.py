@@ -31,8 +31,10 @@ STOP_WAIT = 30.0  # seconds a pass in flight is given to finish when the app sto
 
 
 def reminder_hours(settings: Settings) -> ReminderHours:
-    """Reminder hours in the console's time zone (the patients' local time)."""
-    return ReminderHours(zone=ZoneInfo(settings.console_timezone))
+    """Reminder hours (BOT_REMINDER_HOURS) in the console's time zone (the patients' local
+    time)."""
+    start, end = settings.reminder_hours
+    return ReminderHours(start=start, end=end, zone=ZoneInfo(settings.console_timezone))
 
 
 class SchedulerRunner:

@@ -15,8 +15,9 @@ the other pass skips them), and on every database the claim is an ``UPDATE … W
 'planned'`` whose ``RETURNING`` says which rows this pass got (SQLite has one writer at a
 time, so one of the two updates finds the rows already taken).
 
-Killed between sending and recording. The row stays ``sending``, and the pass cannot know
-whether the message went out. We err on one extra, never on none: a row still ``sending``
+Killed between sending and recording (or a sender that cannot tell, raising
+``OutcomeUnknown``). The row stays ``sending``, and the pass cannot know whether the message
+went out. We err on one extra, never on none: a row still ``sending``
 ``sending_timeout`` (15 minutes by default, far longer than a send takes) after it was
 claimed is claimed again and sent once more; a row claimed twice without a record is given up
 (``failed``). A patient may therefore, rarely, get one reminder twice; never none because of
@@ -128,13 +129,20 @@ def run_pass(
         with session_scope(session_factory) as session:
             tasks, skipped, given_up = _claim_reminders(session, now, now - sending_timeout, hours)
     outcomes: list[bool | None] = []
+    unknown = 0
     for task in tasks:
         assert send_reminder is not None
-        outcome = _send(send_reminder, task)
+        try:
+            outcome = _send(send_reminder, task)
+        except OutcomeUnknown:
+            # Left `sending`: as after a crash, it is sent once more after the sending
+            # timeout (one extra, never none).
+            unknown += 1
+            continue
         with session_scope(session_factory) as session:
             queries.record_reminder(session, task.reminder_id, outcome, now)
         outcomes.append(outcome)
-    sent, failed = outcomes.count(True), outcomes.count(False)
+    sent, failed = outcomes.count(True), outcomes.count(False) + unknown
     report = PassReport(
         opened=counts[OPEN],
         overdue=counts[OVERDUE],
@@ -236,10 +244,17 @@ def _claim_reminders(
     return tasks, len(choice.skip), len(choice.give_up)
 
 
+class OutcomeUnknown(Exception):
+    """A sender cannot tell whether its message went out (e.g. the channel's answer timed
+    out): the reminder is treated as after a crash between sending and recording."""
+
+
 def _send(send_reminder: SendReminder, task: ReminderTask) -> bool | None:
     try:
         outcome = send_reminder(task)
         return None if outcome is None else bool(outcome)
+    except OutcomeUnknown:
+        raise
     except Exception as error:  # a channel failure must not stop the other reminders
         # The error's text may name the chat; its type is enough for the operator.
         log.warning("a reminder could not be sent: %s", type(error).__name__)

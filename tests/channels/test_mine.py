@@ -255,7 +255,14 @@ def test_the_download_is_a_fhir_bundle_of_only_this_patient(
     resources = [entry["resource"] for entry in bundle["entry"]]
     answers = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
     assert len(answers) == 3  # two WHO-5 and the unfinished behovsvurdering
-    assert {r["subject"]["identifier"]["value"] for r in resources} == {pseudonym}
+    # Self-contained, the same Bundle the console exports: one Patient (the pseudonym
+    # only), and everything about a patient refers to that one.
+    (person,) = [r for r in resources if r["resourceType"] == "Patient"]
+    assert [i["value"] for i in person["identifier"]] == [pseudonym]
+    (person_url,) = [e["fullUrl"] for e in bundle["entry"] if e["resource"] is person]
+    about_patient = [r for r in resources if "subject" in r]
+    assert {r["subject"]["reference"] for r in about_patient} == {person_url}
+    assert "Questionnaire" in {r["resourceType"] for r in resources}
 
 
 def test_unknown_and_revoked_links_show_the_error_pages_and_record_nothing(

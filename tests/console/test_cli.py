@@ -101,7 +101,9 @@ def test_export_csv_and_fhir_for_one_patient(
     assert cli.main(["export", "--format", "fhir", "--with-scores", "--patient", pseudonym]) == 0
     bundle = json.loads(capsys.readouterr().out)
     fhir.validate(bundle)
-    assert {e["resource"]["subject"]["identifier"]["value"] for e in bundle["entry"]} == {pseudonym}
+    # The patient's self-contained Bundle: one Patient, the pseudonym its only identifier.
+    people = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert [[i["value"] for i in p["identifier"]] for p in people] == [[pseudonym]]
     assert cli.main(["export", "--format", "csv", "--patient", "P-NOSUCH1"]) == 1
 
     with session_scope(session_factory) as session:

@@ -152,3 +152,11 @@ def test_the_app_runs_passes_while_it_runs(
             time.sleep(0.02)
     # No Telegram: every reminder would count as unreachable.
     assert "scheduler pass: opened 0" in caplog.text
+
+
+def test_reminder_hours_come_from_the_settings(tmp_path: Path) -> None:
+    from bot.course.runner import reminder_hours
+
+    hours = reminder_hours(make_settings(tmp_path, BOT_REMINDER_HOURS="09-17"))
+    assert (hours.start, hours.end, str(hours.zone)) == (9, 17, "Europe/Copenhagen")
+    assert not hours.allows(local(2026, 1, 5, 8, 30)) and hours.allows(local(2026, 1, 5, 9, 0))

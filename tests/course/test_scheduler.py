@@ -241,3 +241,27 @@ def test_an_occurrence_of_an_unknown_plan_opens_without_reminders(
     assert run_pass(session_factory, {}, T0, channel).opened == 1
     assert statuses(session_factory, enrolment.id) == [(1, "due")]
     assert reminders(session_factory) == []
+
+
+def test_a_send_of_unknown_outcome_is_resent_once_after_the_sending_timeout(
+    session_factory: sessionmaker[Session], plans: dict[str, Plan], enrolled: Enrol,
+    channel: Channel,
+) -> None:  # fmt: skip
+    from bot.course.scheduler import OutcomeUnknown
+
+    enrolled(T0)
+    run_pass(session_factory, plans, T0, None)
+    calls: list[int] = []
+
+    def timing_out(task: object) -> bool:
+        calls.append(1)
+        raise OutcomeUnknown
+
+    at = T0 + 2 * DAY
+    assert run_pass(session_factory, plans, at, timing_out).reminders_sent == 0
+    assert [r[1] for r in reminders(session_factory)] == ["sending", "planned"]
+    # Within the sending timeout nothing is sent again; after it, once (one extra, never none).
+    assert run_pass(session_factory, plans, at + timedelta(minutes=5), channel).reminders_sent == 0
+    report = run_pass(session_factory, plans, at + timedelta(minutes=16), channel)
+    assert report.reminders_sent == 1 and len(calls) == 1 and len(channel.sent) == 1
+    assert [r[1] for r in reminders(session_factory)] == ["sent", "planned"]

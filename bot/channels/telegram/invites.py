@@ -19,6 +19,7 @@ from bot.channels.telegram.chats import ChatLink
 from bot.channels.telegram.config import file_base_url
 from bot.course.enrol import UnknownPlan, enrol_patient, first_questionnaire, plan_named
 from bot.course.plans import Plan, PlanError, load_plans
+from bot.course.runner import reminder_hours
 from bot.i18n import Texts
 from bot.settings import Settings
 from bot.storage.conversations import conversation_for_invitation
@@ -138,7 +139,7 @@ async def new_patient_invite(
             place_in_team(session, patient_id, team, created_by=created_by)
             if plan_id is not None:
                 zone = ZoneInfo(settings.console_timezone)
-                enrol_patient(session, plans, patient_id, plan_id, utcnow(), zone=zone)
+                enrol_patient(session, plans, patient_id, plan_id, utcnow(), zone=zone, hours=reminder_hours(settings))
             return patient_id
 
     patient_id = await asyncio.to_thread(create)

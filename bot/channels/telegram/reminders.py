@@ -31,7 +31,7 @@ from bot.channels.telegram.app import TelegramChannel
 from bot.channels.telegram.config import file_base_url
 from bot.channels.telegram.delivery import NO_PREVIEW
 from bot.channels.telegram.keyboards import keyboard
-from bot.course.scheduler import ReminderTask, SendReminder, no_push_channel
+from bot.course.scheduler import OutcomeUnknown, ReminderTask, SendReminder, no_push_channel
 from bot.i18n import Texts
 from bot.questionnaire.model import Questionnaire
 from bot.settings import Settings
@@ -109,8 +109,9 @@ class TelegramReminders:
             log.warning("a Telegram reminder failed: %s", type(error).__name__)
             return False
         except concurrent.futures.TimeoutError:
-            log.warning("a Telegram reminder took over %.0f s; counted as failed", self.timeout)
-            return False
+            # It may have gone out: resent once after the scheduler's sending timeout.
+            log.warning("a Telegram reminder took over %.0f s; outcome unknown", self.timeout)
+            raise OutcomeUnknown from None
         with session_scope(self.session_factory) as session:
             _record(session, target, text, start, sent)
         return True
