@@ -152,7 +152,9 @@ def run_pass(
         reminders_skipped=skipped,
         reminders_unreachable=outcomes.count(None),
     )
-    log.info("scheduler pass: %s", report.summary())
+    # A pass every minute that did nothing is no news for the operator.
+    level = logging.INFO if report != PassReport() else logging.DEBUG
+    log.log(level, "scheduler pass: %s", report.summary())
     return report
 
 

@@ -10,6 +10,7 @@ from bot.dialogue.outcome import Outcome
 from bot.dialogue.state import TurnState
 from bot.literacy.estimate import LevelChange, level_after_signals, level_from_screening
 from bot.literacy.levels import GUIDED, shorter, simpler
+from bot.storage.models import utcnow
 from bot.storage.transcripts import add_event, events_since_level_change
 from bot.turn.messages import Button, Inbound, Reply
 from bot.turn.payloads import intent_payload
@@ -64,6 +65,10 @@ def screening_done(ctx: DialogueContext, state: TurnState) -> list[Reply]:
     """The opening screen is answered: set the level it points to."""
     codes = {link_id: value.code for link_id, value in state.answers.items()}
     state.patient.screening = "done"
+    if state.response is not None:
+        # Answered in full: the patient's own page and the export must not call it unfinished.
+        state.response.status = "completed"
+        state.response.completed_at = utcnow()
     return set_level(ctx, state, level_from_screening(codes))
 
 

@@ -144,7 +144,7 @@ def test_the_app_runs_passes_while_it_runs(
         BOT_SCHEDULER_SECONDS="0.05",
     )
     app = create_app(settings, manage_engine=False)
-    with caplog.at_level(logging.INFO, logger="bot.course.scheduler"), TestClient(app) as client:
+    with caplog.at_level(logging.DEBUG, logger="bot.course.scheduler"), TestClient(app) as client:
         state: Any = client.app.state  # type: ignore[attr-defined]
         deadline = time.monotonic() + 20
         while state.scheduler.passes < 2:

@@ -11,7 +11,7 @@ from bot.storage.conversations import get_conversation
 from bot.storage.db import session_scope
 from bot.storage.transcripts import add_message
 from bot.turn.messages import Inbound, Reply
-from tests.helpers import new_conversation, present, responses, say, store_replies
+from tests.helpers import answer_all, new_conversation, present, responses, say, store_replies
 
 
 def _state(service: Dialogue, factory: sessionmaker[Session], cid: str) -> TurnState:
@@ -115,3 +115,14 @@ def test_nothing_is_written_before_consent_whatever_the_step(
     assert (patient.literacy_level, patient.read_aloud) == ("standard", False)
     assert alerts(session_factory, cid) == []
     assert responses(session_factory, cid) == []
+
+
+def test_the_answered_opening_screen_is_a_completed_response(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    cid = new_conversation(session_factory, "who5", screening=None)
+    answer_all(service, session_factory, cid, ["1", "3"])
+    state = _state(service, session_factory, cid)
+    assert state.questionnaire.id == "who5"
+    (screen,) = [r for r in responses(session_factory, cid) if r.questionnaire_id == "screening"]
+    assert screen.status == "completed" and screen.completed_at is not None
