@@ -277,3 +277,33 @@ def test_killed_while_telegram_holds_the_reminder_it_is_sent_once_more_never_non
     assert [call.chat_id for call in api.calls_to("sendMessage")] == [7001, 7001]
     assert "reminders sent 0" in finished(bot_schedule_run(env, later + timedelta(minutes=5)))
     assert len(api.calls_to("sendMessage")) == 2
+
+
+async def test_each_telegram_reminder_adds_the_same_few_statements(
+    rig: Rig, plans: dict[str, Plan], questionnaires: dict[str, Questionnaire]
+) -> None:
+    """A reminder pass for 2 and for 12 Telegram patients: the pass's own statements stay the
+    same, and each reminder sent adds a fixed number (the sender's and its recording)."""
+    from tests.course.test_query_count import counting
+
+    engine = rig.session_factory.kw["bind"]
+    sender = pass_sender(rig.channel, questionnaires)
+    assert sender is not None
+    counts: list[tuple[int, int]] = []
+    for size, first_chat in ((2, 6301), (12, 6401)):
+        patients = [linked_patient(rig.session_factory, plans, first_chat + k) for k in range(size)]
+        await act(run_pass, rig.session_factory, plans, T0, None)
+        with counting(engine) as statements:
+            report = await act(run_pass, rig.session_factory, plans, REMIND_AT, sender)
+        assert report.reminders_sent == size
+        counts.append((size, len(statements)))
+        with session_scope(rig.session_factory) as session:  # this cohort's course ends
+            for enrolment in session.scalars(
+                select(Enrolment).where(Enrolment.patient_id.in_(patients))
+            ):
+                enrolment.ended_at = T0 + timedelta(days=3)
+    (small, small_count), (large, large_count) = counts
+    per_reminder, remainder = divmod(large_count - small_count, large - small)
+    assert remainder == 0 and small_count - small * per_reminder == large_count - large * per_reminder
+    print(f"\nTelegram reminder pass: {small_count - small * per_reminder} statements "
+          f"+ {per_reminder} per reminder sent")  # fmt: skip
