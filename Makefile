@@ -1,5 +1,5 @@
 # The two commands of the quick start: `make run` and `make test`. Both set up what they need.
-.PHONY: run test test-fast setup setup-app setup-engine model system-deps lint bench-nlu bench-turns bench-login clean
+.PHONY: run test test-fast setup setup-app setup-engine model system-deps lint bench bench-nlu bench-turns bench-login clean
 
 run: setup model
 	.venv/bin/bot run --demo
@@ -31,6 +31,11 @@ system-deps:
 lint: setup-app
 	.venv/bin/ruff check bot actions tests scripts
 	.venv/bin/mypy bot actions
+
+# The load benchmark of issue 13 (docs/PERFORMANCE.md): floor, Rasa's documented set-up, ours on
+# SQLite and PostgreSQL, 1 and 50 patients; a few minutes. `--quick` is its smoke in `make test`.
+bench: setup model
+	.venv/bin/python scripts/bench_load.py
 
 bench-nlu: setup-engine
 	.venv-rasa/bin/python scripts/bench_nlu.py
