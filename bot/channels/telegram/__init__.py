@@ -13,7 +13,8 @@ Modules: `app` (the PTB Application: build, start, stop), `config` (settings che
 `updates` (one update at a time per chat; the per-update context), `handlers` (one callback
 per kind of update), `turns` (one patient turn), `delivery` (sending to a chat),
 `keyboards`, `text` (message length), `chats` (the channel's storage calls), `invites`
-(deep links and `/start <code>`), `webhook` (the Starlette route).
+(deep links and `/start <code>`), `webhook` (the Starlette route), `reminders` (course
+reminders pushed with a Start button), `own_page` (the short-lived link `/mine` sends).
 """
 
 from __future__ import annotations
