@@ -80,8 +80,11 @@ def cmd_schedule_run(
     print(f"Scheduler pass at {local}: {report.summary()}.")
     if senders[0] is None:
         print("No reminder channel is ready: reminders were left for a later pass.")
-    elif senders[0] is no_push_channel:
-        print("No push channel (Telegram) is configured: reminders were not sent.")
+    elif senders[0] is no_push_channel and report.reminders_unreachable:
+        print(
+            "No push channel (Telegram) is configured: those reminders were not sent; web "
+            "patients see the questionnaire when they open their link."
+        )
     return 0
 
 
