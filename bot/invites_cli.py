@@ -95,7 +95,10 @@ def create_web_invite(
             place_in_team(session, patient.id, team, created_by=cli_actor())
         if plan_id is not None:
             zone = ZoneInfo(settings.console_timezone)
-            enrol_patient(session, plans, patient.id, plan_id, utcnow(), zone=zone, hours=reminder_hours(settings))
+            enrol_patient(
+                session, plans, patient.id, plan_id, utcnow(), zone=zone,
+                hours=reminder_hours(settings),
+            )
         issued = create_invitation(session, patient, questionnaire_id)
         return f"{settings.public_url}/chat/{issued.token}"
 

@@ -69,7 +69,9 @@ def enrol_now(
     """Enrol an invited patient at once: what the plan has due now opens, so the invitation
     link opens it (offsets and reminder hours in the console's time zone)."""
     zone = ZoneInfo(settings.console_timezone)
-    return enrol_patient(session, plans, patient_id, plan_id, utcnow(), zone=zone, hours=reminder_hours(settings))
+    return enrol_patient(
+        session, plans, patient_id, plan_id, utcnow(), zone=zone, hours=reminder_hours(settings)
+    )
 
 
 def web_link(settings: Settings, issued: IssuedInvitation) -> str:

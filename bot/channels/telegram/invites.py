@@ -139,7 +139,10 @@ async def new_patient_invite(
             place_in_team(session, patient_id, team, created_by=created_by)
             if plan_id is not None:
                 zone = ZoneInfo(settings.console_timezone)
-                enrol_patient(session, plans, patient_id, plan_id, utcnow(), zone=zone, hours=reminder_hours(settings))
+                enrol_patient(
+                    session, plans, patient_id, plan_id, utcnow(), zone=zone,
+                    hours=reminder_hours(settings),
+                )
             return patient_id
 
     patient_id = await asyncio.to_thread(create)
