@@ -96,7 +96,7 @@ def log_out(page: Page) -> None:
 def invite(page: Page, system: LiveSystem, label: str) -> tuple[str, str]:
     """Invite from the console; returns (pseudonym, chat token)."""
     page.goto(f"{system.base_url}/console/invite")
-    page.get_by_label("Spørgeskema").select_option("who5")
+    page.get_by_label("Spørgeskema", exact=True).select_option("who5")
     page.get_by_label("Note").fill(label)
     page.get_by_label("Aldersgruppe").select_option("60-69")
     page.get_by_role("button", name="Opret invitationen").click()
