@@ -176,9 +176,11 @@ def test_coordinator_console_in_the_browser(system: LiveSystem, browser: Any, te
         page.get_by_role("button", name="Eksportér som FHIR").click()
     bundle = json.loads(download.value.path().read_text(encoding="utf-8"))
     fhir.validate(bundle)
-    assert {e["resource"]["subject"]["identifier"]["value"] for e in bundle["entry"]} == {
-        low_pseudonym
-    }
+    # The patient's self-contained Bundle: one Patient, with the pseudonym only, and no trace
+    # of the other patient.
+    people = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert [[i["value"] for i in p["identifier"]] for p in people] == [[low_pseudonym]]
+    assert high_pseudonym not in json.dumps(bundle)
 
     page.get_by_role("link", name="Hvem har set denne patients data").click()
     expect(page.locator("main")).to_contain_text(NURSE)
