@@ -1,11 +1,11 @@
-"""The questionnaire form: start, ask, validate, complete."""
+"""The questionnaire form: start, validate and ask (one action), complete."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -30,32 +30,30 @@ class ActionStart(Action):
         return resume_events(outcome, tracker)
 
 
-class ActionAskAnswer(Action):
-    def __init__(self, dialogue: Dialogue) -> None:
-        self.dialogue = dialogue
-
-    def name(self) -> str:
-        return "action_ask_answer"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        outcome = await call(self.dialogue.ask, tracker.sender_id)
-        if outcome.finished:
-            # Nothing left to ask (answered elsewhere meanwhile): close instead of asking.
-            outcome = await call(self.dialogue.complete, tracker.sender_id)
-            dispatch(dispatcher, outcome)
-            return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("answer", None)]
-        dispatch(dispatcher, outcome)
-        return []
-
-
 class ValidateQuestionnaireForm(FormValidationAction):
     def __init__(self, dialogue: Dialogue) -> None:
         self.dialogue = dialogue
 
     def name(self) -> str:
         return "validate_questionnaire_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate, then ask. The engine runs this action every time the form runs (on an
+        answer, at activation, on coming back after an interruption), and the form then asks
+        for its slot with `action_ask_answer` or `utter_ask_answer` if the domain has one. It
+        has neither: the question is asked here, in the same action call, which saves the
+        engine one action round trip (and one validation of its answer) per turn."""
+        events = await super().run(dispatcher, tracker, domain)
+        if SlotSet("answer", "done") in events:
+            return events  # that was the last answer: the form ends, its rule completes it
+        outcome = await call(self.dialogue.ask, tracker.sender_id)
+        if outcome.finished:
+            # Nothing left to ask (answered elsewhere meanwhile): the form ends instead.
+            return [*events, SlotSet("answer", "done")]
+        dispatch(dispatcher, outcome)
+        return events
 
     async def validate_answer(
         self,

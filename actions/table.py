@@ -13,7 +13,6 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions.interruptions import InterruptionAction
 from actions.questionnaire import (
-    ActionAskAnswer,
     ActionQuestionnaireComplete,
     ActionStart,
     ValidateQuestionnaireForm,
@@ -42,7 +41,6 @@ INTERRUPTIONS: Mapping[str, str] = {
 def build_actions(dialogue: Dialogue) -> list[Action]:
     return [
         ActionStart(dialogue),
-        ActionAskAnswer(dialogue),
         ValidateQuestionnaireForm(dialogue),
         ActionQuestionnaireComplete(dialogue),
         *(InterruptionAction(name, step, dialogue) for name, step in INTERRUPTIONS.items()),

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.common import inbound_from
-from actions.questionnaire import ActionAskAnswer, ValidateQuestionnaireForm
+from actions.questionnaire import ValidateQuestionnaireForm
 from actions.table import build_actions
 from bot.dialogue.service import Dialogue
 from bot.turn.payloads import answer_payload
@@ -58,7 +58,7 @@ async def _ask_and_answer(
 ) -> None:
     for code in codes:
         dispatcher = CollectingDispatcher()
-        await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
+        await ValidateQuestionnaireForm(installed).run(dispatcher, tracker(cid, form_active=True), domain)
         link_id = deliver(session_factory, cid, dispatcher)[-1].link_id
         assert link_id is not None
         payload = answer_payload(link_id, code)
@@ -77,7 +77,7 @@ async def test_every_interruption_replies(
     await _ask_and_answer(installed, session_factory, cid, tracker, domain, ["5"])
     names = {name for name, _text, _intent in ALL}
     assert names == {n for n in domain["actions"] if n not in {
-        "action_start", "action_ask_answer", "validate_questionnaire_form",
+        "action_start", "validate_questionnaire_form",
         "action_questionnaire_complete"}}
     for name, text, intent in ALL:
         dispatcher = CollectingDispatcher()
@@ -128,7 +128,7 @@ async def test_correct_resumes_the_form_from_outside(
     assert conversation_row(session_factory, cid).reopened_link_id == "who5-2"
 
     dispatcher = CollectingDispatcher()
-    await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
+    await ValidateQuestionnaireForm(installed).run(dispatcher, tracker(cid, form_active=True), domain)
     assert replies_of(dispatcher)[-1].link_id == "who5-2"
     assert current(session_factory, cid)["who5-2"].code == "4"
 
@@ -140,7 +140,7 @@ async def test_explain_and_why_use_the_current_item(
     cid = new_conversation(session_factory)
     await _ask_and_answer(installed, session_factory, cid, tracker, domain, [])
     dispatcher = CollectingDispatcher()
-    await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
+    await ValidateQuestionnaireForm(installed).run(dispatcher, tracker(cid, form_active=True), domain)
     deliver(session_factory, cid, dispatcher)
     item = installed.questionnaires["who5"].item("who5-1")
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from actions.common import inbound_from
 from actions.questionnaire import (
-    ActionAskAnswer,
     ActionQuestionnaireComplete,
     ActionStart,
     ValidateQuestionnaireForm,
@@ -37,7 +36,7 @@ async def _ask(
     domain: dict[str, Any],
 ) -> list[Any]:
     dispatcher = CollectingDispatcher()
-    events = await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
+    events = await ValidateQuestionnaireForm(installed).run(dispatcher, tracker(cid, form_active=True), domain)
     deliver(session_factory, cid, dispatcher)
     return events
 
@@ -129,7 +128,7 @@ async def test_ask_utters_the_question_with_its_item(
 ) -> None:
     cid = new_conversation(session_factory)
     dispatcher = CollectingDispatcher()
-    events = await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
+    events = await ValidateQuestionnaireForm(installed).run(dispatcher, tracker(cid, form_active=True), domain)
     assert events == []
     replies = replies_of(dispatcher)
     kinds = [(r.meta or {}).get("kind") for r in replies]
@@ -143,7 +142,7 @@ async def test_ask_utters_the_question_with_its_item(
     assert question["meta"]["kind"] == "question"
 
 
-async def test_ask_when_finished_completes_and_closes_the_form(
+async def test_ask_when_finished_fills_the_slot_so_the_form_ends(
     installed: Dialogue, session_factory: sessionmaker[Session],
     tracker: TrackerFactory, domain: dict[str, Any],
 ) -> None:
@@ -152,10 +151,11 @@ async def test_ask_when_finished_completes_and_closes_the_form(
         await _ask(installed, session_factory, cid, tracker, domain)
         await _validate_button(installed, session_factory, cid, tracker, domain, link_id, "4")
     dispatcher = CollectingDispatcher()
-    events = await ActionAskAnswer(installed).run(dispatcher, tracker(cid, form_active=True), domain)
-    assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("answer", None)]
-    assert (replies_of(dispatcher)[-1].meta or {}).get("kind") == "completed"
-    assert conversation_row(session_factory, cid).status == "completed"
+    events = await ValidateQuestionnaireForm(installed).run(dispatcher, tracker(cid, form_active=True), domain)
+    # The form ends (its slot is filled) and its rule runs action_questionnaire_complete.
+    assert events == [SlotSet("answer", "done")]
+    assert replies_of(dispatcher) == []
+    assert conversation_row(session_factory, cid).status == "active"
 
 
 # ------------------------------------------------------------------ validate
@@ -298,3 +298,31 @@ def test_every_domain_action_is_registered(installed: Dialogue, domain: dict[str
     registered = set(executor.actions)
     assert set(domain["actions"]) <= registered
     assert "" not in registered
+
+
+async def test_one_action_call_stores_the_answer_and_asks_the_next_item(
+    installed: Dialogue, session_factory: sessionmaker[Session],
+    tracker: TrackerFactory, domain: dict[str, Any],
+) -> None:
+    """The engine calls the validation action every time the form runs; it answers and asks,
+    so the form needs no second action call (the domain has no action_ask_answer)."""
+    assert "action_ask_answer" not in domain["actions"]
+    cid = new_conversation(session_factory)
+    await _ask(installed, session_factory, cid, tracker, domain)
+    for number in range(1, 6):
+        link_id = f"who5-{number}"
+        payload = answer_payload(link_id, "3")
+        store_inbound(session_factory, cid, payload, payload=payload)
+        state = tracker(cid, payload, "inform", entities={"code": "3", "link_id": link_id},
+                        form_active=True, requested_slot="answer",
+                        events=[{"event": "slot", "name": "answer", "value": payload}])
+        dispatcher = CollectingDispatcher()
+        events = await ValidateQuestionnaireForm(installed).run(dispatcher, state, domain)
+        replies = deliver(session_factory, cid, dispatcher)
+        assert current(session_factory, cid)[link_id].code == "3"
+        if number < 5:
+            assert events == [SlotSet("answer", None)]
+            assert replies[-1].link_id == f"who5-{number + 1}"  # asked in the same call
+        else:
+            assert events == [SlotSet("answer", "done")]
+            assert all(r.link_id is None for r in replies)  # nothing more to ask
