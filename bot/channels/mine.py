@@ -18,10 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from bot.channels.mine_view import Formats, OwnData, own_data
-from bot.channels.webchat import open_link, page_contacts, render_page, templates, use_handoff
+from bot.channels.webchat import handoff_page, open_link, templates
 from bot.export.fhir import patient_bundle, validate
 from bot.settings import Settings
 from bot.storage.audit import audit
@@ -60,12 +60,9 @@ def _bundle(request: Request, patient_id: int) -> dict[str, Any]:
 
 async def mine_page(request: Request) -> Response:
     token = request.path_params["token"]
-    fresh, used_up = await asyncio.to_thread(use_handoff, request, token)
-    if fresh is not None:
-        return RedirectResponse(f"/chat/{fresh}/mine", status_code=303)
-    if used_up is not None:
-        contacts = await asyncio.to_thread(page_contacts, request, used_up)
-        return render_page(request, "gone.html", 410, contacts)
+    handed_off = await handoff_page(request, token, "/mine")
+    if handed_off is not None:
+        return handed_off
     opened = await open_link(request, token)
     if isinstance(opened, Response):
         return opened

@@ -23,8 +23,9 @@ from bot.questionnaire.model import Questionnaire, ScoringRule
 from bot.questionnaire.scoring import score
 from bot.storage.audit import access_log
 from bot.storage.course_models import OPEN_STATUSES, Enrolment
+from bot.storage.enrolments import active_enrolments
 from bot.storage.models import Answer, AuditEvent, Response, utcnow
-from bot.storage.own_data import answered_responses, current_answers_of, going_enrolments
+from bot.storage.own_data import answered_responses, current_answers_of
 from bot.storage.responses import answers_from_rows
 
 
@@ -262,7 +263,7 @@ def own_data(
             view.trends.append(_trend(formats, rule, sorted(series)))
     view.courses = [
         _course(formats, e, plans, questionnaires, utcnow())
-        for e in going_enrolments(session, patient_id)
+        for e in active_enrolments(session, patient_id, with_occurrences=True)
     ]
     view.accesses = _accesses(formats, access_log(session, patient_id))
     return view

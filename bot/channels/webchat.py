@@ -120,14 +120,23 @@ async def open_link(
     return conversation_id, patient_id, contacts
 
 
-async def chat_page(request: Request) -> Response:
-    token = request.path_params["token"]
+async def handoff_page(request: Request, token: str, page: str = "") -> Response | None:
+    """For a hand-off link: the redirect to ``/chat/<fresh web token><page>`` (the link is
+    used up), or the 410 page once it was used or has expired; None for any other token."""
     fresh, used_up = await asyncio.to_thread(use_handoff, request, token)
     if fresh is not None:
-        return RedirectResponse(f"/chat/{fresh}", status_code=303)
+        return RedirectResponse(f"/chat/{fresh}{page}", status_code=303)
     if used_up is not None:
         contacts = await asyncio.to_thread(page_contacts, request, used_up)
         return render_page(request, "gone.html", 410, contacts)
+    return None
+
+
+async def chat_page(request: Request) -> Response:
+    token = request.path_params["token"]
+    handed_off = await handoff_page(request, token)
+    if handed_off is not None:
+        return handed_off
     opened = await open_link(request, token)
     if isinstance(opened, HTMLResponse):
         return opened

@@ -19,53 +19,44 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.storage.console_models import PatientProfile
 from bot.storage.conversations import Refused, refusing_duplicates
 from bot.storage.course_models import OPEN_STATUSES, Enrolment, Occurrence
+from bot.storage.course_queries import course_goes_on
 from bot.storage.enrolments import mark_answered, open_occurrence
 from bot.storage.models import Conversation, utcnow
 
 
-def open_occurrences(session: Session, patient_id: int) -> list[Occurrence]:
-    """The patient's open (due or overdue) occurrences of courses that go on (not ended, the
-    patient not withdrawn), oldest first."""
-    return list(
-        session.scalars(
-            select(Occurrence)
-            .join(Enrolment, Enrolment.id == Occurrence.enrolment_id)
-            .outerjoin(PatientProfile, PatientProfile.patient_id == Enrolment.patient_id)
-            .where(
-                Enrolment.patient_id == patient_id,
-                Enrolment.ended_at.is_(None),
-                PatientProfile.withdrawn_at.is_(None),
-                Occurrence.status.in_(OPEN_STATUSES),
-            )
-            .order_by(Occurrence.due_at, Occurrence.id)
-        )
+def _going(what: Any, patient_id: int) -> Select[Any]:
+    """``what`` of the patient's occurrences in courses that go on (not ended, the patient
+    not withdrawn: the scheduler's own condition)."""
+    return (
+        select(what)
+        .join(Enrolment, Enrolment.id == Occurrence.enrolment_id)
+        .outerjoin(PatientProfile, PatientProfile.patient_id == Enrolment.patient_id)
+        .where(Enrolment.patient_id == patient_id, course_goes_on())
     )
+
+
+def open_occurrences(session: Session, patient_id: int) -> list[Occurrence]:
+    """The patient's open (due or overdue) occurrences of courses that go on, oldest first."""
+    query = _going(Occurrence, patient_id).where(Occurrence.status.in_(OPEN_STATUSES))
+    return list(session.scalars(query.order_by(Occurrence.due_at, Occurrence.id)))
 
 
 def next_due_at(session: Session, patient_id: int) -> datetime | None:
     """When the patient's next planned questionnaire of a course that goes on is due."""
-    return session.scalar(
-        select(Occurrence.due_at)
-        .join(Enrolment, Enrolment.id == Occurrence.enrolment_id)
-        .outerjoin(PatientProfile, PatientProfile.patient_id == Enrolment.patient_id)
-        .where(
-            Enrolment.patient_id == patient_id,
-            Enrolment.ended_at.is_(None),
-            PatientProfile.withdrawn_at.is_(None),
-            Occurrence.status == "scheduled",
-            # Already due, it opens at the scheduler's next pass: not "next" any more.
-            Occurrence.due_at > utcnow(),
-        )
-        .order_by(Occurrence.due_at)
-        .limit(1)
+    query = _going(Occurrence.due_at, patient_id).where(
+        Occurrence.status == "scheduled",
+        # Already due, it opens at the scheduler's next pass: not "next" any more.
+        Occurrence.due_at > utcnow(),
     )
+    return session.scalar(query.order_by(Occurrence.due_at).limit(1))
 
 
 def conversation_of(session: Session, occurrence_id: int) -> Conversation | None:

@@ -29,7 +29,7 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
         yield list(ids[start : start + CHUNK])
 
 
-def _course_goes_on() -> ColumnElement[bool]:
+def course_goes_on() -> ColumnElement[bool]:
     """The enrolment has not ended and the patient has not withdrawn."""
     return and_(Enrolment.ended_at.is_(None), PatientProfile.withdrawn_at.is_(None))
 
@@ -68,7 +68,7 @@ def occurrences_to_advance(
         )
         .join(Enrolment, Enrolment.id == Occurrence.enrolment_id)
         .outerjoin(PatientProfile, PatientProfile.patient_id == Enrolment.patient_id)
-        .where(_course_goes_on(), due)
+        .where(course_goes_on(), due)
         .order_by(Occurrence.id)
         .with_for_update(of=Occurrence, skip_locked=True)
     )
@@ -153,7 +153,7 @@ def due_reminders(session: Session, now: datetime, stale_before: datetime) -> li
         .join(Enrolment, Enrolment.id == Occurrence.enrolment_id)
         .outerjoin(PatientProfile, PatientProfile.patient_id == Enrolment.patient_id)
         .where(
-            _course_goes_on(),
+            course_goes_on(),
             Occurrence.status.in_(OPEN_STATUSES),
             _claimable(now, stale_before),
         )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.course.schedule import PlannedOccurrence
 from bot.storage.course_models import END_REASONS, OPEN_STATUSES, Enrolment, Occurrence, Reminder
@@ -47,14 +47,19 @@ def add_enrolment(
     return enrolment
 
 
-def active_enrolments(session: Session, patient_id: int) -> list[Enrolment]:
-    return list(
-        session.scalars(
-            select(Enrolment)
-            .where(Enrolment.patient_id == patient_id, Enrolment.ended_at.is_(None))
-            .order_by(Enrolment.enrolled_at, Enrolment.id)
-        )
+def active_enrolments(
+    session: Session, patient_id: int, *, with_occurrences: bool = False
+) -> list[Enrolment]:
+    """The patient's enrolments that have not ended (with their occurrences loaded in one
+    more query, if asked)."""
+    query = (
+        select(Enrolment)
+        .where(Enrolment.patient_id == patient_id, Enrolment.ended_at.is_(None))
+        .order_by(Enrolment.enrolled_at, Enrolment.id)
     )
+    if with_occurrences:
+        query = query.options(selectinload(Enrolment.occurrences))
+    return list(session.scalars(query))
 
 
 def end_enrolment(session: Session, enrolment: Enrolment, at: datetime, reason: str) -> None:

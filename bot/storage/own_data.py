@@ -7,9 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from bot.storage.course_models import Enrolment
 from bot.storage.models import Answer, Response
 
 
@@ -40,15 +39,3 @@ def current_answers_of(session: Session, response_ids: Sequence[str]) -> dict[st
     for row in rows:
         found[row.response_id].append(row)
     return found
-
-
-def going_enrolments(session: Session, patient_id: int) -> list[Enrolment]:
-    """The patient's enrolments that have not ended, with their occurrences loaded."""
-    return list(
-        session.scalars(
-            select(Enrolment)
-            .where(Enrolment.patient_id == patient_id, Enrolment.ended_at.is_(None))
-            .options(selectinload(Enrolment.occurrences))
-            .order_by(Enrolment.enrolled_at, Enrolment.id)
-        )
-    )

@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram.chats import ChatRecords
+from bot.channels.telegram.chats import ChatLink, ChatRecords
 from bot.channels.telegram.delivery import Outbox
 from bot.channels.telegram.invites import explanation, open_invitation
 from bot.channels.telegram.own_page import own_page_link
@@ -88,17 +88,26 @@ class UpdateHandlers:
             update, context, payload=COMMAND_PAYLOADS.get(name, COMMAND_PAYLOADS["help"])
         )
 
-    async def on_mine(self, update: Update, context: ChatContext) -> None:
-        """/mine: a short-lived link to the patient's own page (not a turn: nothing stored
-        but the link)."""
+    async def _linked(self, update: Update, context: ChatContext) -> tuple[Outbox, ChatLink] | None:
+        """The chat's outbox and link; None (after telling a stranger how to start) when the
+        chat opened no invitation."""
         chat, link = update.effective_chat, context.chat_link
         if chat is None:
-            return
+            return None
         outbox = self._outbox(context.bot, chat.id)
         if link is None:
             await outbox.tell_stranger(explanation(self.texts, "no_invite"))
-            return
+            return None
         await self.records.reachable_again(chat.id, link)
+        return outbox, link
+
+    async def on_mine(self, update: Update, context: ChatContext) -> None:
+        """/mine: a short-lived link to the patient's own page (not a turn: nothing stored
+        but the link)."""
+        linked = await self._linked(update, context)
+        if linked is None:
+            return
+        outbox, link = linked
         url = await asyncio.to_thread(
             own_page_link, self.settings, self.records.session_factory, link.conversation_id
         )
@@ -146,14 +155,10 @@ class UpdateHandlers:
         payload: str | None = None,
         notice: str | None = None,
     ) -> None:
-        chat, link = update.effective_chat, context.chat_link
-        if chat is None:
+        linked = await self._linked(update, context)
+        if linked is None:
             return
-        outbox = self._outbox(context.bot, chat.id)
-        if link is None:
-            await outbox.tell_stranger(explanation(self.texts, "no_invite"))
-            return
-        await self.records.reachable_again(chat.id, link)
+        outbox, link = linked
         if notice is None and text is not None and len(text) > self.settings.max_message_chars:
             notice = self._("Your message is too long for me. Please write it a bit shorter.")
         if notice is not None:

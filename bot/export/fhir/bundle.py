@@ -17,11 +17,7 @@ from bot.export.fhir.common import (
     _iso,
     full_url,
 )
-from bot.export.fhir.links import (
-    care_plan_reference,
-    occurrence_identifier,
-    occurrences_of_responses,
-)
+from bot.export.fhir.links import occurrence_links, occurrences_of_responses
 from bot.export.fhir.observations import (
     score_observations,
 )
@@ -89,12 +85,7 @@ def export_bundle(
                 rows,
                 questionnaire,
                 patient_pseudonym=pseudonym,
-                identifier=None
-                if occurrence is None
-                else occurrence_identifier(occurrence, occurrence.enrolment),
-                based_on=None
-                if occurrence is None
-                else care_plan_reference(occurrence.enrolment, in_bundle=False),
+                **occurrence_links(occurrence, in_bundle=False),
             )
         )
         if include_observations:

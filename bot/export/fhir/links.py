@@ -2,8 +2,8 @@
 
 A response answers an occurrence when the occurrence was marked answered with it
 (``Occurrence.response_id``) or, failing that, when its conversation was opened for the
-occurrence (``Conversation.occurrence_id``, migration 0010; read with ``getattr`` so the export
-also runs against a schema without it) and the response is to the occurrence's questionnaire.
+occurrence (``Conversation.occurrence_id``, migration 0010) and the response is to the occurrence's
+questionnaire.
 
 The QuestionnaireResponse then gets ``basedOn`` = the enrolment's CarePlan and an
 ``identifier`` naming the occurrence: system ``OCCURRENCE_ID_SYSTEM``, value
@@ -40,13 +40,10 @@ def occurrences_of_responses(
     for occurrence in session.scalars(answered):
         assert occurrence.response_id is not None
         found[occurrence.response_id] = occurrence
-    column = getattr(Conversation, "occurrence_id", None)
-    if column is None:
-        return found
     opened = (
         select(Response.id, Occurrence)
         .join(Conversation, Conversation.id == Response.conversation_id)
-        .join(Occurrence, Occurrence.id == column)
+        .join(Occurrence, Occurrence.id == Conversation.occurrence_id)
         # Not the opening literacy screen, which has a response of its own in the conversation.
         .where(Occurrence.questionnaire_id == Response.questionnaire_id)
     )
@@ -71,3 +68,14 @@ def care_plan_reference(enrolment: Enrolment, *, in_bundle: bool) -> dict[str, A
     reference["type"] = "CarePlan"
     reference["identifier"] = {"system": CAREPLAN_SYSTEM, "value": enrolment.public_id}
     return reference
+
+
+def occurrence_links(occurrence: Occurrence | None, *, in_bundle: bool) -> dict[str, Any]:
+    """The ``identifier`` and ``based_on`` arguments of ``questionnaire_response`` for a
+    response that answers ``occurrence`` (both None when it answers none)."""
+    if occurrence is None:
+        return {"identifier": None, "based_on": None}
+    return {
+        "identifier": occurrence_identifier(occurrence, occurrence.enrolment),
+        "based_on": care_plan_reference(occurrence.enrolment, in_bundle=in_bundle),
+    }

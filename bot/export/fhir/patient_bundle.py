@@ -22,11 +22,7 @@ from bot.course.plans import Plan
 from bot.export.fhir.bundle import bundle
 from bot.export.fhir.common import PSEUDONYM_SYSTEM, full_url
 from bot.export.fhir.flags import alert_flag, open_alerts
-from bot.export.fhir.links import (
-    care_plan_reference,
-    occurrence_identifier,
-    occurrences_of_responses,
-)
+from bot.export.fhir.links import occurrence_links, occurrences_of_responses
 from bot.export.fhir.observations import score_observations
 from bot.export.fhir.plans import care_plan, plan_definition
 from bot.export.fhir.questionnaires import questionnaire_resource
@@ -124,12 +120,7 @@ def patient_bundle(
             rows,
             questionnaire,
             patient_pseudonym=patient.pseudonym,
-            identifier=None
-            if occurrence is None
-            else occurrence_identifier(occurrence, occurrence.enrolment),
-            based_on=None
-            if occurrence is None
-            else care_plan_reference(occurrence.enrolment, in_bundle=True),
+            **occurrence_links(occurrence, in_bundle=True),
         )
         qr["subject"] = subject
         answers.append(qr)
