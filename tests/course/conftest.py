@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.course.plans import Plan, load_plans
 from bot.course.schedule import planned_occurrences
-from bot.course.scheduler import ReminderTask
+from bot.course.scheduler import PassReport, ReminderTask, SendReminder, run_pass
 from bot.questionnaire.model import Questionnaire
 from bot.settings import PROJECT_ROOT
 from bot.storage.course_models import Enrolment
@@ -84,3 +84,31 @@ class Channel:
 @pytest.fixture
 def channel() -> Channel:
     return Channel()
+
+
+def passes_at_once(
+    factory: sessionmaker[Session],
+    plans: dict[str, Plan],
+    now: datetime,
+    sender: SendReminder,
+    times: int,
+) -> list[PassReport]:
+    """``times`` scheduler passes started at the same moment, each in a thread of its own."""
+    start = threading.Barrier(times)
+    reports: list[PassReport] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            start.wait()
+            reports.append(run_pass(factory, plans, now, sender))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=one) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    return reports

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.course.plans import Plan
-from bot.course.scheduler import DEFAULT_SENDING_TIMEOUT, PassReport, ReminderTask, run_pass
+from bot.course.scheduler import DEFAULT_SENDING_TIMEOUT, ReminderTask, run_pass
 from bot.settings import PROJECT_ROOT
 from bot.storage.course_models import Reminder
-from tests.course.conftest import Channel, Enrol, local
+from tests.course.conftest import Channel, Enrol, local, passes_at_once
 
 DAY = timedelta(days=1)
 T0 = local(2026, 1, 5, 10, 0)
@@ -32,29 +32,6 @@ class SlowChannel(Channel):
         return super().__call__(task)
 
 
-def run_together(
-    session_factory: sessionmaker[Session], plans: dict[str, Plan], channel: Channel, times: int
-) -> list[PassReport]:
-    start = threading.Barrier(times)
-    reports: list[PassReport] = []
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        try:
-            start.wait()
-            reports.append(run_pass(session_factory, plans, T0 + 2 * DAY, channel))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=one) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return reports
-
-
 def test_passes_at_the_same_time_send_each_reminder_once(
     session_factory: sessionmaker[Session], plans: dict[str, Plan], enrolled: Enrol,
 ) -> None:  # fmt: skip
@@ -62,7 +39,7 @@ def test_passes_at_the_same_time_send_each_reminder_once(
     channel = SlowChannel()
     # Both passes also open the occurrences (they run late): each is opened once, with its
     # reminders planned once, and the due reminder of each patient is sent once.
-    reports = run_together(session_factory, plans, channel, times=3)
+    reports = passes_at_once(session_factory, plans, T0 + 2 * DAY, channel, times=3)
     assert sum(r.opened for r in reports) == PATIENTS
     assert sum(r.reminders_sent for r in reports) == PATIENTS
     assert len(channel.sent) == PATIENTS

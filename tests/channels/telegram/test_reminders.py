@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from bot.course.scheduler import (
     DEFAULT_SENDING_TIMEOUT,
     PassReport,
     ReminderTask,
-    SendReminder,
     run_pass,
 )
 from bot.i18n import Texts
@@ -38,7 +36,7 @@ from bot.storage.telegram_chats import link_telegram_chat
 from bot.storage.transcripts import transcript
 from tests.channels.telegram.fake_bot_api import FakeBotApi
 from tests.channels.telegram.rig import Rig, act, sqlite_factory
-from tests.course.conftest import PLANS_DIR, enrol, local
+from tests.course.conftest import PLANS_DIR, enrol, local, passes_at_once
 
 T0 = local(2026, 1, 5, 10, 0)
 REMIND_AT = T0 + timedelta(days=2, hours=1)  # the first reminder of who5-14d is due
@@ -195,35 +193,11 @@ async def test_two_passes_at_once_send_each_telegram_reminder_once(
         linked_patient(rig.session_factory, plans, chat_id)
     sender = pass_sender(rig.channel, questionnaires)
     assert sender is not None
-    reports = await act(run_together, rig.session_factory, plans, sender, 3)
+    reports = await act(passes_at_once, rig.session_factory, plans, REMIND_AT, sender, 3)
     assert sum(r.opened for r in reports) == len(chats)
     assert sum(r.reminders_sent for r in reports) == len(chats)
     sends = rig.api.calls_to("sendMessage")
     assert sorted(call.chat_id or 0 for call in sends) == chats
-
-
-def run_together(
-    factory: sessionmaker[Session], plans: dict[str, Plan], sender: SendReminder, times: int
-) -> list[PassReport]:
-    """``times`` passes at the same moment (late: each also opens the occurrences)."""
-    start = threading.Barrier(times)
-    reports: list[PassReport] = []
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        try:
-            start.wait()
-            reports.append(run_pass(factory, plans, REMIND_AT, sender))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=one) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return reports
 
 
 def bot_schedule_run(env: dict[str, str], now: datetime) -> subprocess.Popen[str]:
