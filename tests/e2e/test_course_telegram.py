@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.i18n import Texts
-from bot.storage.db import make_engine, make_session_factory, session_scope
+from bot.storage.db import session_scope
 from bot.storage.models import Conversation
-from tests.channels.telegram.fake_bot_api import USERNAME, FakeBotApi
-from tests.e2e.conftest import BOT, LiveSystem
-from tests.e2e.test_telegram import CHOSEN, CONFIDENT_READER, TelegramSystem
+from tests.channels.telegram.fake_bot_api import USERNAME
+from tests.e2e.conftest import BOT
+from tests.e2e.test_telegram import CHOSEN, CONFIDENT_READER, TelegramSystem, telegram_system
 
 pytestmark = pytest.mark.e2e
 
@@ -30,34 +30,11 @@ CPH = ZoneInfo("Europe/Copenhagen")
 
 @pytest.fixture(scope="module")
 def tg(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Iterator[TelegramSystem]:
-    api = FakeBotApi().start()
-    env = {
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "TELEGRAM_MODE": "polling",
-        # The test runs the passes itself, at the times it chooses.
-        "BOT_SCHEDULER_SECONDS": "0",
-    }
+    # The test runs the passes itself, at the times it chooses.
     var_dir = tmp_path_factory.mktemp("course-telegram")
-    system = LiveSystem(
-        var_dir=var_dir,
-        model=trained_model,
-        database_url=f"sqlite:///{var_dir / 'bot.db'}",
-        extra_env=env,
-    )
-    engine = None
-    try:
-        system.start_engine()
-        system.start_app()
-        system.wait_ready()
-        api.wait_for(lambda: bool(api.calls_to("setMyCommands")), timeout=60)
-        engine = make_engine(system.database_url)
-        yield TelegramSystem("polling", api, system, make_session_factory(engine))
-    finally:
-        system.stop()
-        api.stop()
-        if engine is not None:
-            engine.dispose()
+    env = {"BOT_SCHEDULER_SECONDS": "0"}
+    with telegram_system(var_dir, trained_model, "polling", env) as system:
+        yield system
 
 
 def schedule_run(tg: TelegramSystem, at: datetime) -> subprocess.Popen[str]:

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,24 +142,25 @@ class TelegramSystem:
         return {i["linkId"]: i["answer"][0]["valueCoding"]["code"] for i in response["item"]}
 
 
-@pytest.fixture(scope="module", params=["polling", "webhook"])
-def tg(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, trained_model: Path
+@contextmanager
+def telegram_system(
+    var_dir: Path, model: Path, mode: str, extra_env: dict[str, str] | None = None
 ) -> Iterator[TelegramSystem]:
-    mode = request.param
+    """The engine and the app with Telegram on the fake Bot API, in ``mode``; at the end, the
+    output is checked for the bot token and the webhook secret."""
     api = FakeBotApi().start()
     env = {
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "TELEGRAM_MODE": mode,
+        **(extra_env or {}),
     }
     if mode == "webhook":
         env["TELEGRAM_WEBHOOK_URL"] = "http://127.0.0.1:{app_port}" + WEBHOOK
         env["TELEGRAM_WEBHOOK_SECRET"] = SECRET
-    var_dir = tmp_path_factory.mktemp(f"telegram-{mode}")
     system = LiveSystem(
         var_dir=var_dir,
-        model=trained_model,
+        model=model,
         database_url=f"sqlite:///{var_dir / 'bot.db'}",
         extra_env=env,
     )
@@ -176,6 +178,15 @@ def tg(
         if engine is not None:
             engine.dispose()
     assert_no_secret_logged(var_dir, api.token)
+
+
+@pytest.fixture(scope="module", params=["polling", "webhook"])
+def tg(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, trained_model: Path
+) -> Iterator[TelegramSystem]:
+    mode = request.param
+    with telegram_system(tmp_path_factory.mktemp(f"telegram-{mode}"), trained_model, mode) as tg:
+        yield tg
 
 
 def assert_no_secret_logged(var_dir: Path, token: str) -> None:
