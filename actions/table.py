@@ -35,6 +35,11 @@ INTERRUPTIONS: Mapping[str, str] = {
     "action_fallback": "fallback",
     "action_crisis": "crisis",
     "action_medical_question": "medical_question",
+    "action_doctor_question": "doctor_question",
+    "action_invite_relative": "invite_relative",
+    "action_revoke_relative": "revoke_relative",
+    "action_withdraw": "withdraw",
+    "action_delete_data": "delete_data",
 }
 
 

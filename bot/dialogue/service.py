@@ -13,9 +13,10 @@ from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue import crisis, levels, safety, steps
+from bot.dialogue import crisis, doctor_questions, levels, relatives, safety, steps, withdrawal
 from bot.dialogue import interruptions as say
 from bot.dialogue.answering import answer, is_answer
+from bot.dialogue.awaiting import clear_awaiting
 from bot.dialogue.consent import consent_step
 from bot.dialogue.context import DialogueContext
 from bot.dialogue.outcome import Outcome
@@ -30,6 +31,9 @@ from bot.turn.payloads import PAYLOAD_PATTERN
 from bot.turn.typed import as_typed
 
 Step = Callable[[DialogueContext, TurnState, Inbound], Outcome]
+# A step for an awaited reply (bot/dialogue/awaiting.py); None: not its reply after all (a
+# press of an answer button, say), and the engine's step runs instead.
+AwaitedStep = Callable[[DialogueContext, TurnState, Inbound], Outcome | None]
 
 
 def _quiet(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
@@ -66,6 +70,18 @@ RULES: Mapping[str, Rule] = {
     # Vital interest: a possible crisis is answered and alerted on before consent too.
     "crisis": Rule(crisis.crisis_step, crisis.crisis_step),
     "medical_question": Rule(crisis.medical_question, crisis.medical_question),
+    "doctor_question": Rule(doctor_questions.doctor_question, consent_step),
+    "invite_relative": Rule(relatives.invite_relative, consent_step),
+    "revoke_relative": Rule(relatives.revoke_relative, consent_step),
+    "withdraw": Rule(withdrawal.withdraw, consent_step),
+    "delete_data": Rule(withdrawal.delete_data, consent_step),
+}
+# What takes the patient's next message when the bot waits for it (Awaiting.kind -> step).
+# Only after consent: nothing before it sets one.
+AWAITED: Mapping[str, AwaitedStep] = {
+    **doctor_questions.AWAITED,
+    **relatives.AWAITED,
+    **withdrawal.AWAITED,
 }
 # Steps a medical question must never land in ("skal jeg tage flere piller?" is no "stop").
 MEDICAL_OVERRIDES = frozenset({"pause", "stop", "fallback"})
@@ -122,10 +138,6 @@ def _answers_outside_the_form(state: TurnState, inbound: Inbound) -> bool:
     return True
 
 
-def _mid_questionnaire(state: TurnState) -> bool:
-    return state.consented and state.conversation.status == "active" and state.current is not None
-
-
 @dataclass(frozen=True)
 class Interrupted:
     outcome: Outcome
@@ -156,20 +168,25 @@ class Dialogue:
     def questionnaires(self) -> Mapping[str, Questionnaire]:
         return self.ctx.questionnaires
 
-    def _turn(self, inbound: Inbound, run: Callable[[TurnState], Outcome]) -> Outcome:
+    def _turn(
+        self, inbound: Inbound, run: Callable[[TurnState], Outcome], *, crisis_step: bool = False
+    ) -> Outcome:
         """One unit of work: load the state once, check the typed text for danger whatever
-        step the engine chose, run, commit once."""
+        step the engine chose, give an awaited reply to its step, run, commit once."""
         typed = typed_text(inbound)
         with session_scope(self.session_factory) as session:
             # First, before anything is read: two turns of one conversation (two tabs, two
             # app or engine processes) never decide on the same state.
             lock_conversation(session, inbound.conversation_id)
             state = load_state(self.ctx, session, inbound.conversation_id)
-            if typed and safety.is_crisis(typed):
+            if crisis_step or (typed and safety.is_crisis(typed)):
+                # Whatever the bot was waiting for, a crisis is answered first, never stored
+                # as a question or taken as a "ja".
+                clear_awaiting(state.conversation)
                 return crisis.crisis_step(self.ctx, state, inbound)
             try:
                 with refusing_duplicates(session):
-                    outcome = run(state)
+                    outcome = self._awaited(state, inbound) or run(state)
             except Refused:
                 # The item was answered meanwhile (the database refused a second current
                 # answer): nothing of this step is kept; the engine asks the current item.
@@ -182,6 +199,18 @@ class Dialogue:
                 outcome.replies.insert(0, crisis.red_flag_reply(self.ctx, state))
             return outcome
 
+    def _awaited(self, state: TurnState, inbound: Inbound) -> Outcome | None:
+        """The step of the reply the bot waits for, if this message is the patient's (the
+        engine's own "ask"/"complete" carry no text) and the step takes it."""
+        awaited = state.awaiting
+        if awaited is None or not inbound.text.strip() or not state.consented:
+            return None
+        clear_awaiting(state.conversation)  # the step sets a new one if it waits again
+        outcome = AWAITED[awaited.kind](self.ctx, state, inbound)
+        if outcome is not None and state.awaiting is None and state.mid_questionnaire:
+            outcome.resume_questionnaire = True  # the same item comes back
+        return outcome
+
     def _apply(self, rule: Rule, state: TurnState, inbound: Inbound) -> Outcome:
         """The consent rule, the same for every step."""
         step = rule.step if state.consented else rule.before_consent
@@ -189,9 +218,10 @@ class Dialogue:
 
     def run(self, name: str, inbound: Inbound) -> Outcome:
         """One named step (see RULES) for the patient's latest message."""
-        rule = RULES[_step_for(name, inbound)]
+        step = _step_for(name, inbound)
         inbound = _as_typed(inbound)
-        return self._turn(inbound, partial(self._apply, rule, inbound=inbound))
+        run = partial(self._apply, RULES[step], inbound=inbound)
+        return self._turn(inbound, run, crisis_step=step == "crisis")
 
     def start(self, inbound: Inbound, *, questionnaire_active: bool) -> Outcome:
         """First contact, consent, and resuming (see steps.start). Outside the form (after a
@@ -226,13 +256,13 @@ class Dialogue:
                 answered.append(True)
                 return self._apply(RULES["answer"], state, replace(inbound, intent="inform"))
             outcome = self._apply(RULES[step], state, inbound)
-            if step == "fallback" and name != "fallback" and _mid_questionnaire(state):
+            if step == "fallback" and name != "fallback" and state.mid_questionnaire:
                 # A typed "/stop" left the form (the engine's rule) but stops nothing: the
                 # patient gets the same question again, as after any "not understood".
                 outcome.resume_questionnaire = True
             return outcome
 
-        outcome = self._turn(inbound, run)
+        outcome = self._turn(inbound, run, crisis_step=step == "crisis")
         return Interrupted(outcome, answered=bool(answered))
 
     def ask(self, conversation_id: str) -> Outcome:

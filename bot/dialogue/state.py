@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from bot.dialogue.awaiting import Awaiting, awaiting_of
 from bot.dialogue.context import SCREENING_ID, DialogueContext
 from bot.dialogue.pending import Pending, pending_from
 from bot.questionnaire.flow import next_item
@@ -73,6 +74,16 @@ class TurnState:
         if pending is None or self.current is None or pending.link_id != self.current.link_id:
             return None
         return pending
+
+    @property
+    def awaiting(self) -> Awaiting | None:
+        """A reply the bot waits for that is not an answer to the current item."""
+        return awaiting_of(self.conversation)
+
+    @property
+    def mid_questionnaire(self) -> bool:
+        """Consented, active, and an item left to ask."""
+        return self.consented and self.conversation.status == "active" and self.current is not None
 
     @property
     def channel(self) -> str | None:

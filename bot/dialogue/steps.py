@@ -47,8 +47,9 @@ def ask(ctx: DialogueContext, state: TurnState) -> Outcome:
     current = state.current
     if current is None:
         return Outcome(finished=True)
-    if state.pending is not None:
-        # The patient is answering "Passer det?": asking the item again would bury it.
+    if state.pending is not None or state.awaiting is not None:
+        # The patient is answering "Passer det?" or typing what the bot asked for (a
+        # question for the doctor, a "Ja/Nej"): asking the item again would bury it.
         return Outcome()
     if state.conversation.status == "paused":
         # Paused in this very turn (a crisis message): the patient chooses first.

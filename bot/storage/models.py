@@ -126,6 +126,9 @@ class Conversation(Base):
     # What the patient has been shown, kept up to date with every bot message stored (see
     # transcripts.add_message), so a turn never rescans the transcript (migration 0005_presented).
     presented: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A reply the bot waits for that is not an answer to an item (bot/dialogue/awaiting.py);
+    # may hold the patient's typed words, like `pending` (migration 0011_awaiting).
+    awaiting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     patient: Mapped[Patient] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(

@@ -32,8 +32,15 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
-    path = PROJECT_ROOT / "dialogues" / "domain" / "core.yml"
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The domain's files merged, as Rasa merges a domain directory."""
+    data: dict[str, Any] = {"intents": [], "actions": []}
+    for path in sorted((PROJECT_ROOT / "dialogues" / "domain").glob("*.yml")):
+        part: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for key, value in part.items():
+            if isinstance(value, list):
+                data[key] = [*data.get(key, []), *value]
+            elif key not in data:
+                data[key] = value
     return data
 
 
