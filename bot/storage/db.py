@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.storage import (
     console_models,  # noqa: F401  (registers the console's tables)
     course_models,  # noqa: F401  (registers the course's tables)
+    deletion_models,  # noqa: F401  (registers the deletion requests' table)
+    question_models,  # noqa: F401  (registers the doctor questions' table)
+    relative_models,  # noqa: F401  (registers the relatives' table)
     telegram_models,  # noqa: F401  (registers the Telegram table)
 )
 

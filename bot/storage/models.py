@@ -89,6 +89,10 @@ class Invitation(Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(16))  # console|cli|withdrawn|…
+    # The relative who uses / gives it (bot/storage/relative_models.py); None: the patient.
+    relative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relatives.id", use_alter=True, name="fk_invitations_relative_id_relatives")
+    )
 
     patient: Mapped[Patient] = relationship(back_populates="invitations")
 
@@ -129,6 +133,10 @@ class Conversation(Base):
     # A reply the bot waits for that is not an answer to an item (bot/dialogue/awaiting.py);
     # may hold the patient's typed words, like `pending` (migration 0011_awaiting).
     awaiting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The relative who uses / gives it (bot/storage/relative_models.py); None: the patient.
+    relative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relatives.id", use_alter=True, name="fk_conversations_relative_id_relatives")
+    )
 
     patient: Mapped[Patient] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
@@ -185,6 +193,10 @@ class Response(Base):
     status: Mapped[str] = mapped_column(String(16), default="in-progress")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    # The relative who uses / gives it (bot/storage/relative_models.py); None: the patient.
+    relative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relatives.id", use_alter=True, name="fk_responses_relative_id_relatives")
+    )
 
     conversation: Mapped[Conversation] = relationship(back_populates="responses")
     answers: Mapped[list[Answer]] = relationship(back_populates="response", order_by="Answer.id")
@@ -228,6 +240,10 @@ class Answer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     superseded_at: Mapped[datetime | None]
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"))
+    # The relative who uses / gives it (bot/storage/relative_models.py); None: the patient.
+    relative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relatives.id", use_alter=True, name="fk_answers_relative_id_relatives")
+    )
 
     response: Mapped[Response] = relationship(back_populates="answers")
 
