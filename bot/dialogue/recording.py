@@ -96,6 +96,8 @@ def store_answer(
             ),
         },
         message_id=message_id if message_id is not None else state.inbound_message_id,
+        # Who gave it: the relative whose conversation this is (None: the patient).
+        relative_id=conversation.relative_id,
     )
     if reading is not None and not skipped:
         _set_value(ctx, answer, item, reading)

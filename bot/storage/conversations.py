@@ -32,6 +32,10 @@ def existing_conversation(session: Session, invitation: Invitation) -> Conversat
             .where(
                 Conversation.patient_id == invitation.patient_id,
                 Conversation.questionnaire_id == invitation.questionnaire_id,
+                # A relative's link never joins the patient's conversation, nor the reverse.
+                Conversation.relative_id.is_(None)
+                if invitation.relative_id is None
+                else Conversation.relative_id == invitation.relative_id,
             )
             .order_by(Conversation.started_at.desc(), Conversation.id)
             .limit(1)
@@ -52,6 +56,7 @@ def conversation_for_invitation(session: Session, invitation: Invitation) -> Con
             patient_id=invitation.patient_id,
             invitation_id=invitation.id,
             questionnaire_id=invitation.questionnaire_id,
+            relative_id=invitation.relative_id,
         )
         session.add(conversation)
     if invitation.used_at is None:

@@ -62,10 +62,14 @@ def create_invitation(
     *,
     channel: str = "web",
     valid_for: timedelta | None = None,
+    relative_id: int | None = None,
 ) -> IssuedInvitation:
+    """A link for the patient, or for one of their relatives (`relative_id`: the link then
+    opens the relative's own conversation, see bot/storage/relatives.py)."""
     token = new_token()
     invitation = Invitation(
         patient_id=patient.id,
+        relative_id=relative_id,
         token_hash=hash_token(token),
         questionnaire_id=questionnaire_id,
         channel=channel,

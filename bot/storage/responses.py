@@ -43,6 +43,7 @@ def open_response(
             patient_id=conversation.patient_id,
             questionnaire_id=questionnaire_id,
             questionnaire_version=questionnaire_version,
+            relative_id=conversation.relative_id,  # the respondent; None: the patient
         )
         session.add(response)
         session.flush()
