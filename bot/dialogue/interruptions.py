@@ -60,6 +60,7 @@ def help_text(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outco
                     "• “skip” – we skip the question\n"
                     "• “change my answer” – you can change your last answer\n"
                     "• “show my answers” – you see your answers\n"
+                    "• “question for the doctor” – I write down your question for the doctor\n"
                     "• “pause” – we stop for now, and you can come back later\n"
                     "If your life is in danger, call {emergency}. For other urgent matters, "
                     "call {helpline_name} on {helpline}.",
@@ -154,7 +155,7 @@ def show_answers(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Ou
     for row in rows:
         item = questionnaire.item(row.link_id)
         shown = row.display if row.status == "answered" else ctx._("(skipped)")
-        lines.append(f"• {item.text_for(patient.literacy_level)}: {shown}")
+        lines.append(f"• {item.text_for(state.level)}: {shown}")
     return Outcome([Reply("\n".join(lines))])
 
 

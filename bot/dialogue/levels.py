@@ -19,16 +19,22 @@ log = logging.getLogger(__name__)
 
 
 def set_level(ctx: DialogueContext, state: TurnState, change: LevelChange) -> list[Reply]:
-    """Record the level and why; offer read-aloud when guidance starts."""
-    patient = state.patient
-    previous = patient.literacy_level
-    patient.literacy_level = change.level
+    """Record the respondent's level (a relative's own in their conversation) and why; offer
+    read-aloud when guidance starts."""
+    respondent = state.respondent
+    previous = respondent.literacy_level
+    respondent.literacy_level = change.level
     add_event(
         state.session, state.conversation, "level", level=change.level, previous=previous,
         reason=change.reason,
     )  # fmt: skip
     log.info("level %s -> %s", previous, change.level)
-    if change.level == GUIDED and previous != GUIDED and not patient.read_aloud:
+    if (
+        change.level == GUIDED
+        and previous != GUIDED
+        and state.relative is None
+        and not state.reads_aloud
+    ):
         return [
             Reply(
                 ctx._("I can read the questions aloud for you."),
@@ -81,7 +87,8 @@ def change_level(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Ou
 
 def read_aloud(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Outcome:
     """Read-aloud is switched on by the patient; questions then carry audio."""
-    if not ctx.can_read_aloud(state.channel):
+    # Read-aloud is the patient's setting: a relative's conversation stays in text.
+    if state.relative is not None or not ctx.can_read_aloud(state.channel):
         if "no_speech" in state.shown:
             return Outcome([Reply(ctx._("We continue in text."))])
         return Outcome(

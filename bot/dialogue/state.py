@@ -21,6 +21,7 @@ from bot.settings import CrisisContacts
 from bot.storage.conversations import get_conversation
 from bot.storage.models import Conversation, Message, Patient, Response
 from bot.storage.patient_profiles import site_of
+from bot.storage.relative_models import Relative
 from bot.storage.responses import answers_from_rows, current_answers, find_response, open_response
 from bot.storage.transcripts import last_inbound
 
@@ -37,6 +38,9 @@ class TurnState:
     response: Response | None  # None until the patient is asked or answers something
     answers: dict[str, AnswerValue]
     current: Item | None  # the item to ask or being answered; None when all are answered
+    # The awaited reply this message answers, kept for its step after `awaiting` is cleared
+    # (set by Dialogue._awaited): e.g. the typed words held while "Ja/Nej" is asked.
+    replying_to: Awaiting | None = None
     _last_inbound: Message | None = field(default=None, repr=False)
     _contacts: CrisisContacts | None = field(default=None, repr=False)
 
@@ -45,12 +49,29 @@ class TurnState:
         return self.conversation.patient
 
     @property
+    def relative(self) -> Relative | None:
+        """The relative whose own conversation this is; None: the patient's."""
+        relative_id = self.conversation.relative_id
+        return self.session.get(Relative, relative_id) if relative_id is not None else None
+
+    @property
+    def respondent(self) -> Patient | Relative:
+        """Who writes in this conversation: their consent and literacy level rule it (a
+        relative's own, never the patient's)."""
+        return self.relative or self.patient
+
+    @property
     def consented(self) -> bool:
-        return self.patient.consent == "given"
+        return self.respondent.consent == "given"
 
     @property
     def level(self) -> str:
-        return self.patient.literacy_level
+        return self.respondent.literacy_level
+
+    @property
+    def reads_aloud(self) -> bool:
+        """Read-aloud is the patient's setting; a relative's conversation is text only."""
+        return self.relative is None and self.patient.read_aloud
 
     @property
     def shown(self) -> set[str]:
@@ -130,7 +151,8 @@ def active_questionnaire(ctx: DialogueContext, conversation: Conversation) -> Qu
     """The opening literacy screen until it is answered or skipped, then the invited one."""
     patient = conversation.patient
     if (
-        patient.consent == "given"
+        conversation.relative_id is None  # the screening is the patient's, never a relative's
+        and patient.consent == "given"
         and patient.screening == "pending"
         and SCREENING_ID in ctx.questionnaires
         and conversation.questionnaire_id != SCREENING_ID

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.dialogue import proxy
 from bot.dialogue.asking import presentation
 from bot.dialogue.context import DialogueContext
 from bot.dialogue.outcome import Outcome
@@ -25,12 +26,20 @@ def start(
                 )
             )
         ]
-        upcoming = next_due_at(state.session, state.patient.id)
+        # A relative's questionnaire is no part of the patient's course.
+        upcoming = None if state.relative else next_due_at(state.session, state.patient.id)
         if upcoming is not None:
             day = ctx.local_day(upcoming)
             replies.append(Reply(ctx._("Your next questionnaire comes on {day}.", day=day)))
         return Outcome(replies)
+    if conversation.status == "withdrawn":
+        # The patient left (bot/storage/withdrawal.py): nothing is asked any more.
+        text = ctx._(
+            "You are no longer taking part. If you have questions, contact your department."
+        )
+        return Outcome([Reply(text)])
     outcome = Outcome(resume_questionnaire=not questionnaire_active)
+    outcome.replies.extend(proxy.intro(ctx, state))  # a relative answering for the patient
     if conversation.occurrence_id is not None and not state.shown:
         # A new occasion of the patient's course, opened by this very message.
         outcome.replies.append(Reply(ctx._("Hi. It is time for your next questionnaire.")))
@@ -45,7 +54,8 @@ def start(
 def ask(ctx: DialogueContext, state: TurnState) -> Outcome:
     """The current item, presented for the patient's level (or `finished`)."""
     current = state.current
-    if current is None:
+    if current is None or state.conversation.status == "withdrawn":
+        # Withdrawn: "finished" ends the engine's form, and complete() closes nothing.
         return Outcome(finished=True)
     if state.pending is not None or state.awaiting is not None:
         # The patient is answering "Passer det?" or typing what the bot asked for (a
@@ -63,19 +73,19 @@ def ask(ctx: DialogueContext, state: TurnState) -> Outcome:
             state.answers,
             level=state.level,
             shown=state.shown,
-            read_aloud=state.patient.read_aloud,
+            read_aloud=state.reads_aloud,
         )
     )
 
 
 def complete(ctx: DialogueContext, state: TurnState) -> Outcome:
     """Close the response if every item is answered; otherwise resume the questionnaire."""
-    if state.conversation.status == "completed":
+    if state.conversation.status in {"completed", "withdrawn"}:
         return Outcome()
     if state.current is not None:
         return Outcome(resume_questionnaire=True)
     close_response(state)
-    return Outcome(
+    done = Outcome(
         [
             Reply(ctx._("Thank you! You have answered all the questions.")),
             Reply(
@@ -87,3 +97,4 @@ def complete(ctx: DialogueContext, state: TurnState) -> Outcome:
             ),
         ]
     )
+    return proxy.after_complete(ctx, state, done)  # a relative's: the offer, or thanks

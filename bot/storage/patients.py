@@ -186,7 +186,9 @@ def consume_handoff(session: Session, invitation: Invitation) -> IssuedInvitatio
         return None
     patient = session.get(Patient, invitation.patient_id)
     assert patient is not None
-    fresh = create_invitation(session, patient, invitation.questionnaire_id)
+    fresh = create_invitation(
+        session, patient, invitation.questionnaire_id, relative_id=invitation.relative_id
+    )
     # Dated like the hand-off link, so it opens the round the hand-off was made for even if
     # that was completed meanwhile (see conversations.existing_conversation); its expiry
     # counts from now.

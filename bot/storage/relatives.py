@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -60,15 +61,22 @@ def invite_relative(
     *,
     invited_by: str,
     may_answer_for_patient: bool = False,
+    channel: str = "web",
+    valid_for: timedelta | None = None,
 ) -> IssuedRelative:
     """A relative of the patient with their own web link to their own questionnaire.
-    `invited_by` is "patient" or the staff actor; `relation` is cleaned (see clean_relation)."""
+    `invited_by` is "patient" or the staff actor; `relation` is cleaned (see clean_relation).
+    `channel` "handoff" (with `valid_for`): a single-use link that issues the relative's web
+    link when opened (what is sent over Telegram)."""
     relative = Relative(
         patient_id=patient.id, relation=clean_relation(relation), invited_by=invited_by
     )
     session.add(relative)
     session.flush()
-    issued = create_invitation(session, patient, RELATIVE_QUESTIONNAIRE_ID, relative_id=relative.id)
+    issued = create_invitation(
+        session, patient, RELATIVE_QUESTIONNAIRE_ID, channel=channel, valid_for=valid_for,
+        relative_id=relative.id,
+    )  # fmt: skip
     audit(session, actor=invited_by, action="relative.invite", patient_id=patient.id,
           detail=f"relative={relative.public_id}")  # fmt: skip
     if may_answer_for_patient:
