@@ -63,7 +63,7 @@ async def mine_page(request: Request) -> Response:
     handed_off = await handoff_page(request, token, "/mine")
     if handed_off is not None:
         return handed_off
-    opened = await open_link(request, token)
+    opened = await open_link(request, token, patient_only=True)
     if isinstance(opened, Response):
         return opened
     _conversation, patient, contacts = opened
@@ -79,7 +79,7 @@ async def mine_page(request: Request) -> Response:
 
 
 async def mine_download(request: Request) -> Response:
-    opened = await open_link(request, request.path_params["token"])
+    opened = await open_link(request, request.path_params["token"], patient_only=True)
     if isinstance(opened, Response):
         return opened
     _conversation, patient, _contacts = opened

@@ -18,7 +18,7 @@ from bot.storage.audit import audit
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.course_conversations import course_conversation
 from bot.storage.db import session_scope
-from bot.storage.models import Message
+from bot.storage.models import Conversation, Message
 from bot.storage.patient_profiles import site_of
 from bot.storage.patients import consume_handoff, invitation_by_token, touch, web_link_gone
 from bot.storage.transcripts import transcript
@@ -79,9 +79,10 @@ def link_conversation(request: Request, token: str) -> tuple[str | None, int | N
         if web_link_gone(invitation, request.app.state.settings.link_days):
             raise LinkGone(invitation.patient_id)
         touch(invitation)
-        # A course patient's link opens the questionnaire that is due now, if one is.
+        # A course patient's link opens the questionnaire that is due now, if one is; a
+        # relative's link always opens the relative's own conversation.
         opened = conversation_for_invitation(session, invitation)
-        conversation = course_conversation(session, opened)
+        conversation = opened if opened.relative_id else course_conversation(session, opened)
         return conversation.id, invitation.patient_id
 
 
@@ -104,11 +105,20 @@ def render_page(request: Request, name: str, status: int, contacts: CrisisContac
     return HTMLResponse(page, status_code=status)
 
 
+def relative_link(request: Request, token: str) -> bool:
+    """Whether the link is a relative's (their own conversation, never the patient's data)."""
+    with session_scope(request.app.state.session_factory) as session:
+        invitation = invitation_by_token(session, token)
+        return invitation is not None and invitation.relative_id is not None
+
+
 async def open_link(
-    request: Request, token: str
+    request: Request, token: str, *, patient_only: bool = False
 ) -> tuple[str, int, CrisisContacts] | HTMLResponse:
     """The conversation and patient a web chat link opens, with the numbers its pages name;
-    or the page that says why it does not open (404 unknown, 410 revoked or expired)."""
+    or the page that says why it does not open (404 unknown, 410 revoked or expired).
+    `patient_only`: pages of the patient's own data, which a relative's link never opens
+    (404, as for an unknown link)."""
     try:
         conversation_id, patient_id = await asyncio.to_thread(link_conversation, request, token)
     except LinkGone as gone:
@@ -116,6 +126,8 @@ async def open_link(
         return render_page(request, "gone.html", 410, contacts)
     contacts = await asyncio.to_thread(page_contacts, request, patient_id)
     if conversation_id is None or patient_id is None:
+        return render_page(request, "not_found.html", 404, contacts)
+    if patient_only and await asyncio.to_thread(relative_link, request, token):
         return render_page(request, "not_found.html", 404, contacts)
     return conversation_id, patient_id, contacts
 
@@ -141,10 +153,12 @@ async def chat_page(request: Request) -> Response:
     if isinstance(opened, HTMLResponse):
         return opened
     _conversation, _patient, contacts = opened
+    # A relative has no "Mine svar": that page is the patient's.
+    for_relative = await asyncio.to_thread(relative_link, request, token)
     page = templates.get_template("chat.html").render(
         texts=request.app.state.texts,
         api_url=f"/api/chat/{token}/messages",
-        mine_url=f"/chat/{token}/mine",
+        mine_url=None if for_relative else f"/chat/{token}/mine",
         contacts=contacts,
         max_chars=request.app.state.settings.max_message_chars,
     )
@@ -195,7 +209,13 @@ def _transcript(
     request: Request, conversation_id: str, patient_id: int, token: str
 ) -> list[dict[str, Any]]:
     with session_scope(request.app.state.session_factory) as session:
-        audit(session, actor="patient", action="transcript.view.self", patient_id=patient_id)
+        conversation = session.get_one(Conversation, conversation_id)
+        # A relative reads their own conversation only (the link opens nothing else).
+        if conversation.relative_id is None:
+            audit(session, actor="patient", action="transcript.view.self", patient_id=patient_id)
+        else:
+            audit(session, actor="relative", action="transcript.view.relative",
+                  patient_id=patient_id, detail=f"conversation={conversation_id}")  # fmt: skip
         return [
             _message_entry(token, m)
             for m in transcript(session, conversation_id)
