@@ -8,7 +8,8 @@ Privacy:
 - Never exported: labels, invitation tokens, chat ids, conversation and response ids, and
   any free text (typed answers to free-text items, raw typed text). A free-text answer has an
   empty value and ``withheld`` = ``free_text``.
-- Kept: coarse facts for statistics (age band, sex, site), the questionnaire, option codes
+- Kept: coarse facts for statistics (age band, sex, site), who responded (the patient or a
+  relative, never which relative), the questionnaire, option codes
   and their questionnaire texts, numbers, yes/no, scores, bands, triage, the literacy level
   and how the answer was given, and times (UTC).
 
@@ -42,6 +43,8 @@ COLUMNS: tuple[str, ...] = (
     "questionnaire_version",
     "response_ref",
     "response_status",
+    # patient | relative: who gave the response (a relative's own, or on the patient's behalf)
+    "respondent",
     "started_at",
     "completed_at",
     "row_type",
@@ -156,6 +159,7 @@ def export_csv(
             "questionnaire_version": response.questionnaire_version,
             "response_ref": response_ref(key, response.id),
             "response_status": response.status,
+            "respondent": "patient" if response.relative_id is None else "relative",
             "started_at": _iso(response.started_at),
             "completed_at": _iso(response.completed_at),
         }

@@ -96,6 +96,8 @@ def occurrence_conversation(
 
 def course_conversation(session: Session, conversation: Conversation) -> Conversation:
     """The conversation the patient's next message belongs to (see the module docstring)."""
+    if conversation.relative_id is not None:
+        return conversation  # a relative's link: the patient's course is not theirs to answer
     occurrences = open_occurrences(session, conversation.patient_id)
     if not occurrences:
         return conversation
@@ -127,7 +129,11 @@ def _tie(session: Session, conversation: Conversation, occurrences: list[Occurre
 def answer_occurrence(session: Session, conversation: Conversation, response_id: str) -> bool:
     """A completed response answers its conversation's occurrence (or, for a conversation not
     tied to one, the patient's open occurrence of that questionnaire); False when there is
-    none open (a one-off questionnaire, or an occurrence that closed meanwhile)."""
+    none open (a one-off questionnaire, or an occurrence that closed meanwhile). A relative's
+    answers on the patient's behalf never answer the patient's occurrence: it stays open for
+    the patient's own answers (docs/SHARED_DECISIONS.md)."""
+    if conversation.relative_id is not None:
+        return False
     occurrence_id = conversation.occurrence_id
     if occurrence_id is None:
         occurrence = open_occurrence(

@@ -1,6 +1,10 @@
 """What the population view needs: the invitations to one questionnaire in a period, their
 conversations, whether the patient took part, and the current answers; and the outcomes of
-the course occurrences due in the period (for the response rates)."""
+the course occurrences due in the period (for the response rates).
+
+Self-report only: relatives' links, conversations and responses (``relative_id`` set: their
+own questionnaire, or answers on the patient's behalf) are left out of every figure; a
+proxy response never answers an occurrence either (``course_conversations``)."""
 
 from __future__ import annotations
 
@@ -49,6 +53,8 @@ def population_data(
             .outerjoin(PatientProfile, PatientProfile.patient_id == Patient.id)
             .where(
                 Invitation.patient_id.in_(visible),
+                # Self-report figures: a relative's link is no invitation of the patient's.
+                Invitation.relative_id.is_(None),
                 Invitation.questionnaire_id == questionnaire_id,
                 Invitation.created_at >= start,
                 Invitation.created_at < end,
@@ -59,7 +65,11 @@ def population_data(
     invitation_ids = [invitation.id for invitation, _patient, _profile in invitations]
     if invitation_ids:
         for found in session.scalars(
-            select(Conversation).where(Conversation.invitation_id.in_(invitation_ids))
+            select(Conversation).where(
+                Conversation.invitation_id.in_(invitation_ids),
+                # A relative's answers on the patient's behalf are never a self-report.
+                Conversation.relative_id.is_(None),
+            )
         ):
             if found.invitation_id is not None:
                 data.conversations.setdefault(found.invitation_id, found)
@@ -85,6 +95,7 @@ def population_data(
         .where(
             Response.conversation_id.in_(conversation_ids),
             Response.questionnaire_id == questionnaire_id,
+            Response.relative_id.is_(None),
             Answer.superseded_at.is_(None),
         )
     ).tuples():

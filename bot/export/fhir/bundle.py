@@ -17,15 +17,18 @@ from bot.export.fhir.common import (
     _iso,
     full_url,
 )
+from bot.export.fhir.communications import COMMUNICATION_STATUSES
 from bot.export.fhir.links import occurrence_links, occurrences_of_responses
 from bot.export.fhir.observations import (
     score_observations,
 )
 from bot.export.fhir.plans import ACTIVITY_STATUSES, CAREPLAN_STATUSES
 from bot.export.fhir.questionnaires import PUBLICATION_STATUSES
+from bot.export.fhir.related_persons import mark_respondent, respondent_reference
 from bot.export.fhir.responses import questionnaire_response
 from bot.questionnaire.model import Questionnaire
 from bot.storage.models import Patient
+from bot.storage.proxy_conversations import relatives_by_id
 from bot.storage.responses import current_answers, responses_for_export
 
 
@@ -62,9 +65,14 @@ def export_bundle(
     resources: list[dict[str, Any]] = []
     pseudonyms: dict[int, str] = {}
     answered = occurrences_of_responses(session)
-    for response in responses_for_export(session, questionnaire_id=questionnaire_id):
-        if patient_id is not None and response.patient_id != patient_id:
-            continue
+    chosen = [
+        response
+        for response in responses_for_export(session, questionnaire_id=questionnaire_id)
+        if patient_id is None or response.patient_id == patient_id
+    ]
+    # Who gave a response a relative gave (by identifier: no RelatedPerson in this Bundle).
+    relatives = relatives_by_id(session, [response.relative_id for response in chosen])
+    for response in chosen:
         questionnaire = questionnaires.get(response.questionnaire_id)
         if questionnaire is None:
             raise ValueError(
@@ -79,7 +87,7 @@ def export_bundle(
             pseudonym = pseudonyms[response.patient_id] = patient.pseudonym
         rows = current_answers(session, response.id)
         occurrence = answered.get(response.id)
-        resources.append(
+        made = [
             questionnaire_response(
                 response,
                 rows,
@@ -87,11 +95,13 @@ def export_bundle(
                 patient_pseudonym=pseudonym,
                 **occurrence_links(occurrence, in_bundle=False),
             )
-        )
+        ]
         if include_observations:
-            resources.extend(
-                score_observations(response, rows, questionnaire, patient_pseudonym=pseudonym)
-            )
+            made += score_observations(response, rows, questionnaire, patient_pseudonym=pseudonym)
+        respondent = relatives.get(response.relative_id) if response.relative_id else None
+        if respondent is not None:
+            mark_respondent(made, respondent_reference(respondent, in_bundle=False))
+        resources += made
     return bundle(resources)
 
 
@@ -104,6 +114,7 @@ _STATUSES: dict[str, tuple[str, ...]] = {
     "PlanDefinition": PUBLICATION_STATUSES,
     "CarePlan": CAREPLAN_STATUSES,
     "Flag": ("active", "inactive", "entered-in-error"),
+    "Communication": COMMUNICATION_STATUSES,
 }
 
 

@@ -3,8 +3,10 @@ patient export).
 
 A ``collection`` Bundle with, in this order: the Patient (only the pseudonym as identifier), the
 Questionnaires its responses and plans refer to, one PlanDefinition per plan and one CarePlan
-per enrolment, every QuestionnaireResponse (``basedOn`` its CarePlan when it answers an
-occurrence, see ``links``), the score Observations, and one Flag per open alert. Every
+per enrolment, one RelatedPerson per relative, every QuestionnaireResponse (``basedOn`` its
+CarePlan when it answers an occurrence, see ``links``; ``source`` and ``author`` the
+RelatedPerson when a relative gave it, see ``related_persons``), the score Observations, and
+one Flag per open alert, and one Communication per question for the doctor. Every
 ``subject`` is a Reference to the Patient entry (its ``urn:uuid`` fullUrl, plus the pseudonym
 as identifier for use outside the Bundle), so every reference resolves inside the Bundle.
 """
@@ -21,15 +23,19 @@ from sqlalchemy.orm import Session
 from bot.course.plans import Plan
 from bot.export.fhir.bundle import bundle
 from bot.export.fhir.common import PSEUDONYM_SYSTEM, full_url
+from bot.export.fhir.communications import communication
 from bot.export.fhir.flags import alert_flag, open_alerts
 from bot.export.fhir.links import occurrence_links, occurrences_of_responses
 from bot.export.fhir.observations import score_observations
 from bot.export.fhir.plans import care_plan, plan_definition
 from bot.export.fhir.questionnaires import questionnaire_resource
+from bot.export.fhir.related_persons import mark_respondent, related_person, respondent_reference
 from bot.export.fhir.responses import questionnaire_response
 from bot.questionnaire.model import Questionnaire
 from bot.storage.course_models import Enrolment
+from bot.storage.doctor_questions import questions_of
 from bot.storage.models import Patient, Response
+from bot.storage.relatives import relatives_of
 from bot.storage.responses import current_answers
 
 _PATIENT_NS = uuid.UUID("0f4b6c2e-93d1-4a57-8e2f-3c6b1d9a7e44")
@@ -106,6 +112,7 @@ def patient_bundle(
         resource["subject"] = subject
         course.append(resource)
 
+    relatives = {r.id: r for r in relatives_of(session, patient.id)}
     answered = occurrences_of_responses(session, [r.id for r in responses])
     own = {e.id for e in enrolments}
     answers: list[dict[str, Any]] = []
@@ -123,12 +130,15 @@ def patient_bundle(
             **occurrence_links(occurrence, in_bundle=True),
         )
         qr["subject"] = subject
-        answers.append(qr)
-        for observation in score_observations(
+        scores = score_observations(
             response, rows, questionnaire, patient_pseudonym=patient.pseudonym
-        ):
+        )
+        for observation in scores:
             observation["subject"] = subject
-            answers.append(observation)
+        respondent = relatives.get(response.relative_id) if response.relative_id else None
+        if respondent is not None:  # given by a relative (see related_persons)
+            mark_respondent([qr, *scores], respondent_reference(respondent, in_bundle=True))
+        answers += [qr, *scores]
 
     flags = [
         alert_flag(a, questionnaires, subject=subject) for a in open_alerts(session, patient.id)
@@ -138,7 +148,10 @@ def patient_bundle(
         *(questionnaire_resource(q) for q in sorted(used.values(), key=lambda q: q.id)),
         *definitions.values(),
         *course,
+        *(related_person(r, subject) for r in relatives.values()),
         *answers,
         *flags,
+        # The questions for the doctor, oldest first (see communications).
+        *(communication(q, subject=subject) for q in reversed(questions_of(session, patient.id))),
     ]
     return bundle(entries)
