@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.console.course_view import CourseView, Trend, courses, trends
+from bot.console.preferences_view import Preferences, latest_preferences
+from bot.console.proxy_view import ProxyScore, Respondent, proxy_scores, respondents
 from bot.console.scores import ScoreSummary, incomplete, summarise, triage_levels
 from bot.console.timeline import Entry, timeline
 from bot.questionnaire.model import Questionnaire
@@ -19,9 +21,11 @@ from bot.questionnaire.scoring import ScoreResult, score, worst
 from bot.storage.alerts import alerts_for
 from bot.storage.console_models import ConsoleUser, PatientProfile, Review, Team
 from bot.storage.course_history import enrolments_of
+from bot.storage.doctor_questions import questions_of
 from bot.storage.models import Alert, Answer, Conversation, Invitation, Patient, Response
 from bot.storage.patient_profiles import profile_of
 from bot.storage.patient_queries import conversations_of, invitations_of, responses_of
+from bot.storage.question_models import DoctorQuestion
 from bot.storage.responses import all_answers, answers_from_rows
 from bot.storage.reviews import reviews_of
 from bot.storage.staff import team_by_id, user_by_id
@@ -74,6 +78,8 @@ class ConversationView:
     responses: list[ResponseView] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     triage: str = "green"
+    # The relative who answered here (None: the patient), see proxy_view.
+    respondent: Respondent | None = None
 
     @property
     def scores(self) -> list[ScoreSummary]:
@@ -92,6 +98,12 @@ class PatientView:
     triage: str
     courses: list[CourseView] = field(default_factory=list)
     trends: list[Trend] = field(default_factory=list)
+    # Scores relatives gave on the patient's behalf: apart from the trends (self-report only).
+    proxy_scores: list[ProxyScore] = field(default_factory=list)
+    # "Patientens præferencer": the latest preparation the patient answered themselves.
+    preferences: Preferences | None = None
+    # "Til samtalen": the patient's questions for the doctor, the newest first.
+    doctor_questions: list[DoctorQuestion] = field(default_factory=list)
 
 
 def _presentation(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -107,10 +119,13 @@ def load(
     plan_titles: Mapping[str, str] | None = None,
 ) -> PatientView:
     profile = profile_of(session, patient.id)
+    conversations = conversations_of(session, patient.id)
+    who = respondents(session, conversations)
     views = [
-        _conversation_view(session, conversation, questionnaires)
-        for conversation in conversations_of(session, patient.id)
+        _conversation_view(session, conversation, questionnaires) for conversation in conversations
     ]
+    for view in views:
+        view.respondent = who.get(view.id)
     return PatientView(
         patient=patient,
         profile=profile,
@@ -123,18 +138,22 @@ def load(
         conversations=views,
         invitations=invitations_of(session, patient.id),
         reviews=reviews_of(session, patient.id),
+        preferences=latest_preferences(session, patient.id, questionnaires),
+        doctor_questions=questions_of(session, patient.id),
         triage=worst([v.triage for v in views]),
         courses=courses(enrolments_of(session, patient.id), plan_titles or {}, questionnaires),
         trends=trends(
             (
                 (r.questionnaire_id, r.completed_at, s.rule_id, s.value, s.band_label)
                 for v in views
+                if v.respondent is None  # the patient's own answers only
                 for r in v.responses
                 if r.status == "completed" and r.completed_at is not None
                 for s in r.scores
             ),
             questionnaires,
         ),
+        proxy_scores=proxy_scores(views),
     )
 
 

@@ -12,7 +12,19 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.console.middleware import console_middleware
-from bot.console.pages import account, admin, auth, exports, invite, patients, population, worklist
+from bot.console.pages import (
+    account,
+    admin,
+    auth,
+    deletions,
+    doctor_questions,
+    exports,
+    invite,
+    patients,
+    population,
+    preparation,
+    worklist,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 GET, POST = ["GET"], ["POST"]
@@ -42,6 +54,12 @@ def page_routes() -> list[BaseRoute]:
             "/patients/{pseudonym}/links/{invitation_id:int}/revoke", patients.revoke, methods=POST
         ),
         Route("/patients/{pseudonym}/invite", invite.invite_again, methods=POST),
+        Route("/patients/{pseudonym}/preparation", preparation.send, methods=POST),
+        Route(
+            "/patients/{pseudonym}/questions/{public_id}/handle",
+            doctor_questions.handle_question,
+            methods=POST,
+        ),
         Route("/patients/{pseudonym}/export", exports.patient_export, methods=POST),
         Route("/patients/{pseudonym}/access-log", patients.access_log_page, methods=GET),
         Route("/export", exports.export_form, methods=GET),
@@ -53,6 +71,9 @@ def page_routes() -> list[BaseRoute]:
         Route("/admin/users/{user_id}", admin.update_user, methods=POST),
         Route("/admin/teams", admin.teams_page, methods=GET),
         Route("/admin/teams", admin.new_team, methods=POST),
+        Route("/admin/deletions", deletions.deletions_page, methods=GET),
+        Route("/admin/deletions/{public_id}", deletions.carry_out, methods=POST),
+        Route("/patients/{pseudonym}/deletion", deletions.request_from_console, methods=POST),
         Route("/account", account.account_page, methods=GET),
         Route("/account", account.change_account, methods=POST),
     ]

@@ -55,9 +55,9 @@ def test_kemo_has_the_needs_assessment_at_0_3_and_6_months_and_who5_every_14_day
 def test_the_shipped_plans_name_only_real_questionnaires(questionnaires: dict[str, object]) -> None:
     from tests.course.conftest import PLANS_DIR
 
-    assert set(load_plans(PLANS_DIR, questionnaires)) == {"who5-14d", "kemo"}
+    assert set(load_plans(PLANS_DIR, questionnaires)) == {"who5-14d", "kemo", "forberedelse"}
     with pytest.raises(PlanError, match="unknown questionnaire 'who5'"):
-        load_plans(PLANS_DIR, {"behovsvurdering"})
+        load_plans(PLANS_DIR, {"behovsvurdering", "forberedelse"})
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,15 @@ def _options(q: Questionnaire, link_id: str) -> list[tuple[str, str, int | None]
 
 
 def test_all_shipped_files_load(shipped: dict[str, Questionnaire]) -> None:
-    assert sorted(shipped) == ["behovsvurdering", "gad7", "phq9", "screening", "who5"]
+    assert sorted(shipped) == [
+        "behovsvurdering",
+        "forberedelse",
+        "gad7",
+        "paarorende",
+        "phq9",
+        "screening",
+        "who5",
+    ]
     for qid, q in shipped.items():
         assert q.id == qid
         assert q.language == "da"
