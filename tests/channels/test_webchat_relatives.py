@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
-from bot.storage.models import AuditEvent, Conversation
+from bot.storage.models import AuditEvent, Conversation, Patient
 from bot.storage.patients import create_invitation, create_patient, invitation_by_token
 from bot.storage.relative_models import Relative
 from bot.storage.relatives import invite_relative, revoke_relative
@@ -121,3 +121,31 @@ def test_a_hand_off_link_for_a_relative_issues_a_relatives_web_link(client: Test
         assert invitation is not None and invitation.channel == "web"
         assert invitation.relative_id == issued.relative.id
     assert client.get(f"/chat/{issued.token}", follow_redirects=False).status_code == 410
+
+
+def test_the_patients_own_page_says_who_has_access(client: TestClient) -> None:
+    patient_token, _token, relative_id = patient_and_relative(client)
+    page = html.unescape(client.get(f"/chat/{patient_token}/mine").text)
+    assert "Hvem har adgang" in page
+    assert "min datter" in page and "Har ikke sagt ja endnu" in page
+    assert "Svarer kun på spørgsmål om sig selv" in page
+    with session_scope(factory(client)) as session:
+        relative = session.get(Relative, relative_id)
+        assert relative is not None
+        patient = session.get_one(Patient, relative.patient_id)
+        invite_relative(
+            session, patient, "min ven", invited_by="patient", may_answer_for_patient=True
+        )
+        revoke_relative(session, relative, by="patient")
+    page = html.unescape(client.get(f"/chat/{patient_token}/mine").text)
+    assert "Adgangen blev fjernet den" in page
+    assert "Må svare på spørgsmål for dig" in page  # the friend, still active
+    assert page.index("min ven") < page.index("min datter")  # the active ones first
+
+
+def test_a_patient_without_relatives_is_told_how_to_invite_one(client: TestClient) -> None:
+    with session_scope(factory(client)) as session:
+        issued = create_invitation(session, create_patient(session), "who5")
+    page = html.unescape(client.get(f"/chat/{issued.token}/mine").text)
+    assert "Du har ikke inviteret nogen pårørende." in page
+    assert "„invitér en pårørende“" in page
