@@ -13,7 +13,16 @@ from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue import crisis, doctor_questions, levels, relatives, safety, steps, withdrawal
+from bot.dialogue import (
+    crisis,
+    doctor_questions,
+    levels,
+    proxy,
+    relatives,
+    safety,
+    steps,
+    withdrawal,
+)
 from bot.dialogue import interruptions as say
 from bot.dialogue.answering import answer, is_answer
 from bot.dialogue.awaiting import clear_awaiting
@@ -69,7 +78,8 @@ RULES: Mapping[str, Rule] = {
     "fallback": Rule(say.fallback, say.fallback),
     # Vital interest: a possible crisis is answered and alerted on before consent too.
     "crisis": Rule(crisis.crisis_step, crisis.crisis_step),
-    "medical_question": Rule(crisis.medical_question, crisis.medical_question),
+    # No advice either way; after consent also the offer to write it down for the doctor.
+    "medical_question": Rule(doctor_questions.medical_question, crisis.medical_question),
     "doctor_question": Rule(doctor_questions.doctor_question, consent_step),
     "invite_relative": Rule(relatives.invite_relative, consent_step),
     "revoke_relative": Rule(relatives.revoke_relative, consent_step),
@@ -81,6 +91,7 @@ RULES: Mapping[str, Rule] = {
 AWAITED: Mapping[str, AwaitedStep] = {
     **doctor_questions.AWAITED,
     **relatives.AWAITED,
+    **proxy.AWAITED,
     **withdrawal.AWAITED,
 }
 # Steps a medical question must never land in ("skal jeg tage flere piller?" is no "stop").
@@ -205,6 +216,7 @@ class Dialogue:
         awaited = state.awaiting
         if awaited is None or not inbound.text.strip() or not state.consented:
             return None
+        state.replying_to = awaited  # what it waited for stays readable by the step
         clear_awaiting(state.conversation)  # the step sets a new one if it waits again
         outcome = AWAITED[awaited.kind](self.ctx, state, inbound)
         if outcome is not None and state.awaiting is None and state.mid_questionnaire:

@@ -43,6 +43,7 @@ ALL = [
     ("action_fallback", "qwerty", None),
     ("action_crisis", "jeg orker ikke mere", "crisis"),
     ("action_medical_question", "skal jeg tage flere piller", "medical_question"),
+    ("action_doctor_question", "jeg har et spørgsmål til lægen", "doctor_question"),
 ]
 
 

@@ -187,8 +187,12 @@ def test_a_medical_question_gets_no_advice_and_never_ends_the_conversation(
     cid = new_conversation(session_factory, "who5")
     present(service, session_factory, cid)
     outcome = service.run(step, Inbound(cid, "skal jeg tage flere piller?", step))
-    assert [r.text for r in outcome.replies] == [texts._("I cannot answer that. Ask your care team.")]
+    assert [r.text for r in outcome.replies] == [
+        texts._("I cannot answer that. Ask your care team."),
+        texts._("Shall I write it down as a question for your doctor?"),  # doctor_questions
+    ]
     assert conversation_row(session_factory, cid).status == "active"
+    say(service, session_factory, cid, "nej", intent="deny")  # nothing written down
     assert question(present(service, session_factory, cid)).link_id == "who5-1"
 
 
