@@ -6,11 +6,22 @@ within the page's audited view."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.channels.mine_questions import DateFormats
+from bot.i18n import Texts
 from bot.storage.relatives import relative_status, relatives_of
+
+
+class DateFormats(Protocol):
+    """What the page's `Formats` gives (mine_view imports this module, not the reverse)."""
+
+    @property
+    def texts(self) -> Texts: ...
+
+    def date(self, value: datetime) -> str: ...
 
 
 @dataclass(frozen=True)
