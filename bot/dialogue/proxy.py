@@ -84,14 +84,14 @@ def after_complete(ctx: DialogueContext, state: TurnState, outcome: Outcome) -> 
 
 def intro(ctx: DialogueContext, state: TurnState) -> list[Reply]:
     """The line before the first item of a proxy conversation (once): whom the relative
-    answers for, and what "jeg" and "du" in the questions mean."""
+    answers for, and that "jeg" and "du" in the questions mean that person."""
     if not is_proxy(state.conversation) or INTRO_KIND in state.shown:
         return []
     return [
         Reply(
             ctx._(
-                "Now you answer for the person you are a relative of. When a question says "
-                "“I” or “you”, it means that person. Answer as you think they would answer."
+                "Now you answer for the person you are a relative of. The questions are "
+                "written as if that person answers them. Answer as you think they would answer."
             ),
             meta={"kind": INTRO_KIND},
         )
