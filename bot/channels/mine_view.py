@@ -16,6 +16,9 @@ from babel.dates import format_date, format_datetime
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from bot.channels.mine_preferences import OwnPreferences, own_preferences
+from bot.channels.mine_questions import QuestionLine, question_lines
+from bot.channels.mine_relatives import AccessLine, relative_lines
 from bot.console.charts import bar_chart
 from bot.course.plans import Plan
 from bot.i18n import Texts
@@ -26,6 +29,7 @@ from bot.storage.course_models import OPEN_STATUSES, Enrolment
 from bot.storage.enrolments import active_enrolments
 from bot.storage.models import Answer, AuditEvent, Response, utcnow
 from bot.storage.own_data import answered_responses, current_answers_of
+from bot.storage.relatives import RELATIVE_QUESTIONNAIRE_ID
 from bot.storage.responses import answers_from_rows
 
 
@@ -42,6 +46,8 @@ class Occasion:
     completed: bool
     lines: list[Line]
     scores: list[str]
+    # Answered on the patient's behalf by a relative (kept out of the trends).
+    by_relative: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,9 @@ class OwnData:
     trends: list[Trend] = field(default_factory=list)
     courses: list[Course] = field(default_factory=list)
     accesses: list[Access] = field(default_factory=list)
+    questions: list[QuestionLine] = field(default_factory=list)  # "Mine spørgsmål"
+    preferences: OwnPreferences | None = None  # the latest preparation for the doctor
+    relatives: list[AccessLine] = field(default_factory=list)  # "Hvem har adgang"
 
 
 @dataclass(frozen=True)
@@ -242,18 +251,26 @@ def own_data(
         rows = rows_of.get(response.id, [])
         if all(row.status == "skipped" for row in rows):
             continue  # e.g. the reading questions, skipped as a whole: nothing was answered
+        if (
+            response.relative_id is not None
+            and response.questionnaire_id == RELATIVE_QUESTIONNAIRE_ID
+        ):
+            continue  # the relative's own needs: theirs, not the patient's to read
+        by_relative = response.relative_id is not None
         completed = response.status == "completed"
         scores = []
         if completed:
             for result in score(questionnaire, answers_from_rows(rows)):
                 if result.value is not None:
                     scores.append(_score_text(texts, result.rule, result.value))
+                    if by_relative:
+                        continue  # "You have answered ..." counts the patient's own answers
                     points[(questionnaire.id, result.rule.id)].append(
                         (_when(response), result.value)
                     )
         view.occasions.append(
             Occasion(questionnaire.title, formats.date(_when(response)), completed,
-                     _lines(texts, questionnaire, rows), scores)
+                     _lines(texts, questionnaire, rows), scores, by_relative)
         )  # fmt: skip
     view.occasions.reverse()  # the newest first
     for (questionnaire_id, rule_id), series in points.items():
@@ -265,5 +282,8 @@ def own_data(
         _course(formats, e, plans, questionnaires, utcnow())
         for e in active_enrolments(session, patient_id, with_occurrences=True)
     ]
+    view.questions = question_lines(session, patient_id, formats)
+    view.preferences = own_preferences(session, patient_id, questionnaires, formats)
+    view.relatives = relative_lines(session, patient_id, formats)
     view.accesses = _accesses(formats, access_log(session, patient_id))
     return view

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.console.course_view import CourseView, Trend, courses, trends
 from bot.console.preferences_view import Preferences, latest_preferences
 from bot.console.proxy_view import ProxyScore, Respondent, proxy_scores, respondents
+from bot.console.relatives_view import RelativeRow, relative_rows
 from bot.console.scores import ScoreSummary, incomplete, summarise, triage_levels
 from bot.console.timeline import Entry, timeline
 from bot.questionnaire.model import Questionnaire
@@ -104,6 +105,8 @@ class PatientView:
     preferences: Preferences | None = None
     # "Til samtalen": the patient's questions for the doctor, the newest first.
     doctor_questions: list[DoctorQuestion] = field(default_factory=list)
+    # "Pårørende": the patient's relatives, removed ones too.
+    relatives: list[RelativeRow] = field(default_factory=list)
 
 
 def _presentation(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -140,6 +143,7 @@ def load(
         reviews=reviews_of(session, patient.id),
         preferences=latest_preferences(session, patient.id, questionnaires),
         doctor_questions=questions_of(session, patient.id),
+        relatives=relative_rows(session, patient.id),
         triage=worst([v.triage for v in views]),
         courses=courses(enrolments_of(session, patient.id), plan_titles or {}, questionnaires),
         trends=trends(

@@ -23,6 +23,7 @@ from bot.console.pages import (
     patients,
     population,
     preparation,
+    relatives,
     worklist,
 )
 
@@ -54,6 +55,9 @@ def page_routes() -> list[BaseRoute]:
             "/patients/{pseudonym}/links/{invitation_id:int}/revoke", patients.revoke, methods=POST
         ),
         Route("/patients/{pseudonym}/invite", invite.invite_again, methods=POST),
+        Route("/patients/{pseudonym}/relatives/invite", relatives.invite, methods=POST),
+        Route("/patients/{pseudonym}/relatives/{public_id}/revoke", relatives.revoke, methods=POST),
+        Route("/patients/{pseudonym}/relatives/{public_id}/link", relatives.new_link, methods=POST),
         Route("/patients/{pseudonym}/preparation", preparation.send, methods=POST),
         Route(
             "/patients/{pseudonym}/questions/{public_id}/handle",

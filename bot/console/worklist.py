@@ -29,6 +29,7 @@ from bot.questionnaire.model import Questionnaire
 from bot.questionnaire.scoring import score, worst
 from bot.settings import Settings
 from bot.storage.console_models import PatientProfile
+from bot.storage.doctor_questions import open_question_counts
 from bot.storage.models import Alert, Conversation, Invitation, Patient, utcnow
 from bot.storage.responses import answers_from_rows
 from bot.storage.worklist_queries import LateOccurrence, WorklistData, worklist_data
@@ -74,6 +75,9 @@ class WorklistRow:
     overdue: LateOccurrence | None = None
     """The earliest overdue occurrence (status ``overdue``), for "which and since when"."""
     overdue_title: str | None = None
+    withdrawn_at: datetime | None = None  # status ``withdrawn``: when (None: consent declined)
+    open_questions: int = 0
+    """Questions for the doctor not handled yet ("Til samtalen" on the patient page)."""
 
     @property
     def vulnerable(self) -> bool:
@@ -165,10 +169,14 @@ def build_rows(
     data = worklist_data(session, staff.visible_teams)
     now = now or utcnow()
     stalled_after = timedelta(days=settings.console_stalled_days)
-    return [
+    rows = [
         _row(patient, profile, data, questionnaires, now, stalled_after)
         for patient, profile in data.patients
     ]
+    questions = open_question_counts(session, staff.visible_teams) if rows else {}
+    for row in rows:
+        row.open_questions = questions.get(row.patient_id, 0)
+    return rows
 
 
 def _row(
@@ -237,6 +245,7 @@ def _row(
         severity=max((s.severity for s in scores), default=0.0),
         overdue=overdue,
         overdue_title=_title(questionnaires, overdue.questionnaire_id) if overdue else None,
+        withdrawn_at=profile.withdrawn_at if profile else None,
     )
 
 
