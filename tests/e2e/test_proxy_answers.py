@@ -1,0 +1,125 @@
+"""A relative answers on the patient's behalf, with the real engine and app over the web chat
+API: the patient consents and invites their daughter in the chat, saying yes to her answering
+for them; the daughter opens her own link, gives her own consent, answers her own
+questionnaire, says "Ja" to the offer, presses Start and answers ONE WHO-5 item for the
+patient. The patient's own FHIR download (/chat/<token>/mine/data.json) has a RelatedPerson
+for her and that answer's QuestionnaireResponse with `source` = `author` = the RelatedPerson;
+the patient's own response names no source."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.export.fhir import full_url, validate
+from bot.export.fhir.related_persons import RELATIVE_SYSTEM
+from bot.i18n import Texts
+from tests.e2e.conftest import LiveSystem, Patient
+from tests.e2e.test_web_api import consent
+
+pytestmark = pytest.mark.e2e
+
+LINK = re.compile(r"/chat/([A-Za-z0-9_-]+)")
+
+
+def _asked(person: Patient) -> dict[str, Any] | None:
+    """The message that asks an item now, if one does."""
+    found = [m for m in person.last if m.get("link_id")]
+    return found[-1] if found else None
+
+
+def _answer_own_questionnaire(relative: Patient, texts: Texts) -> None:
+    """Every item of the relative's own questionnaire, the first answer button where there
+    are buttons (a number or "spring over" where there are none)."""
+    for _ in range(20):
+        asked = _asked(relative)
+        if asked is None:
+            return
+        buttons = asked.get("buttons") or []
+        if buttons:
+            relative._post({"payload": buttons[0]["payload"]})
+        elif str(asked["link_id"]) == "pa-belastning":
+            relative.say("4")
+        else:
+            relative.say("spring over")
+    raise AssertionError(f"the relative's questionnaire did not end: {relative.last}")
+
+
+def _entries(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def test_a_relative_answers_one_who5_item_for_the_patient_exported_as_related_person(
+    system: LiveSystem, texts: Texts
+) -> None:
+    token = system.invite("who5")
+    patient = Patient(system, token)
+    consent(patient, texts)
+    first = _asked(patient)
+    assert first is not None and first["link_id"] == "who5-1"
+
+    # The patient invites their daughter from the chat and says yes to proxy answers.
+    patient.say("jeg vil gerne invitere en pårørende")
+    patient.say("min datter")
+    patient.press(texts._("Yes"))
+    found = LINK.search(patient.text)
+    assert found, patient.text
+    relative = Patient(system, found.group(1))
+
+    # The daughter: her own consent, her own questionnaire, then the offer.
+    relative.start()
+    relative.press(texts._("Yes, that is fine"))  # her own consent
+    _answer_own_questionnaire(relative, texts)
+    offer = texts._(
+        "You may also answer some questions on behalf of the person you are a relative "
+        "of. They have said yes to that. Do you want to do it now?"
+    )
+    assert offer in relative.text, relative.last
+    relative.press(texts._("Yes"))
+    relative.press(texts._("Start"))
+    assert "Nu svarer du for den, du er pårørende til." in relative.text
+    asked = _asked(relative)
+    assert asked is not None and asked["link_id"] == "who5-1"
+    relative._post({"payload": asked["buttons"][1]["payload"]})  # ONE item, for the patient
+    assert (_asked(relative) or {}).get("link_id") == "who5-2"
+
+    # The patient's own download: the daughter as RelatedPerson, and who gave which answer.
+    answer = httpx.get(f"{system.base_url}/chat/{token}/mine/data.json", timeout=60)
+    assert answer.status_code == 200, answer.text
+    bundle = answer.json()
+    validate(bundle)
+    (person,) = _entries(bundle, "RelatedPerson")
+    assert person["relationship"] == [{"text": "min datter"}] and person["active"] is True
+    assert person["identifier"][0]["system"] == RELATIVE_SYSTEM
+    patient_url = full_url("Patient", _entries(bundle, "Patient")[0]["id"])
+    assert person["patient"]["reference"] == patient_url
+    who = full_url("RelatedPerson", person["id"])
+    proxy = [
+        qr
+        for qr in _entries(bundle, "QuestionnaireResponse")
+        if qr["questionnaire"].endswith("/who5") and "source" in qr
+    ]
+    assert len(proxy) == 1, proxy
+    assert proxy[0]["source"]["reference"] == who and proxy[0]["author"]["reference"] == who
+    assert proxy[0]["subject"]["reference"] == patient_url
+    assert [item["linkId"] for item in proxy[0]["item"]] == ["who5-1"]
+    # Her own questionnaire is hers too; nothing the patient gave names a source.
+    own = [
+        qr
+        for qr in _entries(bundle, "QuestionnaireResponse")
+        if "paarorende" in qr["questionnaire"]
+    ]
+    assert own and all(qr["source"]["reference"] == who for qr in own)
+    mine = [
+        qr
+        for qr in _entries(bundle, "QuestionnaireResponse")
+        if qr["questionnaire"].endswith("/who5") and "source" not in qr
+    ]
+    assert all("author" not in qr for qr in mine)
+
+    # The patient carries on with their own WHO-5 at the same item: self-report stays open.
+    patient.start()
+    assert (_asked(patient) or {}).get("link_id") == "who5-1"
