@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.storage.course_models import Enrolment
 from bot.storage.models import utcnow
 from bot.storage.patients import IssuedInvitation
+from bot.storage.relatives import RELATIVE_QUESTIONNAIRE_ID
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +30,16 @@ TELEGRAM_TIMEOUT_SECONDS = 30
 
 def invitable(questionnaires: Mapping[str, Questionnaire]) -> list[Questionnaire]:
     """The questionnaires a patient can be invited to, by title: not the opening literacy
-    screen, which the conversation asks by itself."""
-    return sorted(
-        (q for q in questionnaires.values() if q.id != SCREENING_ID), key=lambda q: q.title
-    )
+    screen, which the conversation asks by itself, nor the relatives' own questionnaire
+    (a relative's link, see pages/relatives.py)."""
+    return sorted((q for q in questionnaires.values() if may_invite_to(q)), key=lambda q: q.title)
 
 
 def may_invite_to(questionnaire: Questionnaire | None) -> bool:
-    return questionnaire is not None and questionnaire.id != SCREENING_ID
+    return questionnaire is not None and questionnaire.id not in {
+        SCREENING_ID,
+        RELATIVE_QUESTIONNAIRE_ID,
+    }
 
 
 PLAN_CHOICE = "plan"
