@@ -67,6 +67,9 @@ class Patient(Base):
     # The opening literacy screen: pending|done|skipped (migration 0004_literacy).
     screening: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     read_aloud: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Set when the patient's data was erased (bot/storage/erasure.py): the row stays as a
+    # tombstone, so that the audit trail still names the pseudonym (0014_withdrawal_deletion).
+    erased_at: Mapped[datetime | None]
 
     invitations: Mapped[list[Invitation]] = relationship(back_populates="patient")
     conversations: Mapped[list[Conversation]] = relationship(back_populates="patient")

@@ -33,10 +33,10 @@ from bot.storage.alerts import acknowledge_alerts
 from bot.storage.audit import access_log
 from bot.storage.models import Invitation, utcnow
 from bot.storage.patient_profiles import profile_for_update, profile_of
-from bot.storage.patients import revoke_invitation, revoke_patient_links, web_link_gone
+from bot.storage.patients import revoke_invitation, web_link_gone
 from bot.storage.reviews import add_review
 from bot.storage.staff import active_members, team_by_id, teams_in
-from bot.storage.telegram_chats import unlink_telegram_chats
+from bot.storage.withdrawal import reinstate_patient, withdraw_patient
 
 MAX_NOTE = 2000
 
@@ -138,22 +138,16 @@ def assign(request: Request) -> Response:
 
 @requires("authenticated")
 def withdraw(request: Request) -> Response:
-    """Withdraw the patient (or, with action=reinstate, take that back)."""
+    """Withdraw the patient (or, with action=reinstate, take that back): the same withdrawal
+    as the patient's own in the chat (bot/storage/withdrawal.py)."""
     me = staff(request)
     reinstate = field(request, "action") == "reinstate"
     with database(request) as session:
         patient = patient_for(session, me, request.path_params["pseudonym"])
-        profile = profile_for_update(session, patient.id, created_by=me.email)
-        profile.withdrawn_at = None if reinstate else utcnow()
-        action = "patient.reinstate" if reinstate else "patient.withdraw"
-        detail = None
-        if not reinstate:
-            # Withdrawal closes every way in; reinstating opens none again (a new invitation
-            # is needed), since a revoked link stays revoked.
-            closed = revoke_patient_links(session, patient.id, "withdrawn")
-            unlinked = unlink_telegram_chats(session, patient.id)
-            detail = f"links closed: {closed}, Telegram chats unlinked: {unlinked}"
-        record(request, session, action, patient_id=patient.id, detail=detail)
+        if reinstate:
+            reinstate_patient(session, patient.id, actor=me.email)
+        else:
+            withdraw_patient(session, patient.id, actor=me.email)
         pseudonym = patient.pseudonym
     return redirect(f"/patients/{pseudonym}", done="reinstated" if reinstate else "withdrawn")
 
