@@ -1,0 +1,134 @@
+"""Relatives with the real engine and app over the web chat API: mid-WHO-5 the patient invites
+their daughter from the chat ("invitér en pårørende", the relation, "Ja" to proxy answers),
+gets her link once and the same item again; the daughter opens her own link (no Mine svar:
+404), gives her own consent and answers her own questionnaire; the patient takes her access
+away in the chat ("fjern min pårørende", "Ja"), and her link answers 410. The proxy answers
+themselves are in tests/e2e/test_proxy_answers.py."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.i18n import Texts
+from bot.storage.db import make_engine, make_session_factory, session_scope
+from bot.storage.models import Answer, Response
+from bot.storage.relative_models import Relative
+from tests.e2e.conftest import LiveSystem, Patient
+from tests.e2e.test_web_api import consent
+
+pytestmark = pytest.mark.e2e
+
+LINK = re.compile(r"/chat/([A-Za-z0-9_-]+)")
+
+
+def _asked(person: Patient) -> str | None:
+    """The item asked now, if one is."""
+    found = [m for m in person.last if m.get("link_id")]
+    return str(found[-1]["link_id"]) if found else None
+
+
+def _answer_own_questionnaire(relative: Patient) -> list[str]:
+    """Every item of the relative's questionnaire (the first button, a number, or "spring
+    over"); the items asked, in order."""
+    asked: list[str] = []
+    for _ in range(20):
+        link_id = _asked(relative)
+        if link_id is None:
+            return asked
+        asked.append(link_id)
+        message = [m for m in relative.last if m.get("link_id")][-1]
+        buttons = message.get("buttons") or []
+        if buttons:
+            relative._post({"payload": buttons[0]["payload"]})
+        elif link_id == "pa-belastning":
+            relative.say("4")
+        else:
+            relative.say("spring over")
+    raise AssertionError(f"the relative's questionnaire did not end: {relative.last}")
+
+
+def _rows(system: LiveSystem) -> tuple[list[Relative], list[Any]]:
+    engine = make_engine(system.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            relatives = list(session.scalars(select(Relative)))
+            answers = list(
+                session.execute(
+                    select(Answer.relative_id, Response.questionnaire_id, Response.relative_id)
+                    .join(Response, Answer.response_id == Response.id)
+                    .where(Answer.superseded_at.is_(None))
+                ).all()
+            )
+            return relatives, answers
+    finally:
+        engine.dispose()
+
+
+def test_a_patient_invites_a_relative_who_consents_answers_and_is_revoked(
+    system: LiveSystem, texts: Texts
+) -> None:
+    token = system.invite("who5")
+    patient = Patient(system, token)
+    consent(patient, texts)
+    assert _asked(patient) == "who5-1"
+
+    # Mid-WHO-5: the invitation, in three turns, and the same item comes back.
+    patient.say("invitér en pårørende")
+    assert "Hvem vil du invitere?" in patient.text, patient.last
+    patient.say("min datter")
+    assert "Må din pårørende også svare på spørgsmål for dig" in patient.text, patient.last
+    patient.press(texts._("Yes"))
+    found = LINK.search(patient.text)
+    assert found, patient.last
+    relative_token = found.group(1)
+    assert "Din pårørende må også svare for dig." in patient.text
+    assert _asked(patient) == "who5-1", patient.last
+
+    # The daughter's own link: her own chat, no "Mine svar".
+    page = httpx.get(f"{system.base_url}/chat/{relative_token}", timeout=30)
+    assert page.status_code == 200 and f"/chat/{relative_token}/mine" not in page.text
+    assert httpx.get(f"{system.base_url}/chat/{relative_token}/mine", timeout=30).status_code == 404
+    relative = Patient(system, relative_token)
+    relative.start()
+    assert "Du er inviteret som pårørende." in relative.text, relative.last
+    assert "Du ser aldrig, hvad patienten svarer eller skriver her." in relative.text
+    relative.press(texts._("Yes, that is fine"))
+    asked = _answer_own_questionnaire(relative)
+    assert asked[0] == "pa-belastning" and "screening" not in " ".join(asked)
+    if texts._("No") in [b["title"] for m in relative.last for b in m.get("buttons") or []]:
+        relative.press(texts._("No"))  # the offer to answer for the patient: not now
+
+    (daughter,), answers = _rows(system)
+    assert daughter.relation == "min datter" and daughter.consent == "given"
+    assert daughter.may_answer_for_patient and daughter.invited_by == "patient"
+    own = [row for row in answers if row[1] == "paarorende"]
+    assert own and all(row[0] == daughter.id and row[2] == daughter.id for row in own)
+    assert all(row[0] is None for row in answers if row[1] == "who5")
+
+    # The patient takes the access away, in the chat; the same item comes back.
+    patient.say("fjern min pårørende")
+    assert "Skal min datter ikke have adgang mere?" in patient.text, patient.last
+    patient.press(texts._("Yes"))
+    assert "Nu har min datter ikke adgang mere." in patient.text, patient.last
+    assert _asked(patient) == "who5-1", patient.last
+
+    # Her link is gone: the page and the API answer 410, and nothing more is stored.
+    assert httpx.get(f"{system.base_url}/chat/{relative_token}", timeout=30).status_code == 410
+    api = f"{system.base_url}/api/chat/{relative_token}/messages"
+    assert httpx.post(api, json={"text": "hej"}, timeout=30).status_code == 410
+    (daughter,), _answers = _rows(system)
+    assert daughter.revoked_at is not None and daughter.revoked_by == "patient"
+    assert not daughter.may_answer_for_patient
+
+    # The patient's own page says who had access, and that it was taken away.
+    mine = httpx.get(f"{system.base_url}/chat/{token}/mine", timeout=30)
+    assert mine.status_code == 200
+    text = html.unescape(mine.text)
+    assert "Hvem har adgang" in text and "min datter" in text
+    assert "Adgangen blev fjernet den" in text
