@@ -214,7 +214,8 @@ def _row(
             a.link_id in NO_NETWORK_ITEMS and a.value_boolean is False for a in answers
         )
         questionnaire = questionnaires.get(response.questionnaire_id)
-        if questionnaire is not None and answers:
+        # Self-report wins: a relative's scores are on the patient page, marked, not here.
+        if questionnaire is not None and answers and response.relative_id is None:
             scores += summarise(questionnaire, score(questionnaire, answers_from_rows(answers)))
     alerts = data.alerts.get(patient.id, [])
     last_review = data.last_reviews.get(patient.id)

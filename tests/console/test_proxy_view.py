@@ -17,9 +17,11 @@ from starlette.testclient import TestClient
 from bot.console import population
 from bot.console.access import Staff as StaffView
 from bot.console.patient_view import load
+from bot.console.worklist import build_rows
 from bot.dialogue.service import Dialogue
 from bot.export.csv_export import export_csv
 from bot.questionnaire.model import Questionnaire
+from bot.settings import Settings
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, Invitation, Patient, utcnow
 from bot.storage.proxy_conversations import open_proxy_conversation
@@ -148,3 +150,18 @@ def test_the_csv_says_who_responded_never_which_relative(
     assert by_respondent == {("patient", "answer"): 5, ("patient", "score"): 1,
                              ("relative", "answer"): 5, ("relative", "score"): 1}  # fmt: skip
     assert "min datter" not in text
+
+
+def test_the_worklist_shows_the_patients_own_scores_only(
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    settings: Settings,
+) -> None:
+    own = complete_who5(service, session_factory, ["5", "5", "4", "5", "5"])  # 96: green
+    _proxy_who5(service, session_factory, own, ["0", "0", "0", "0", "0"])  # 0: red
+    with session_scope(session_factory) as session:
+        (row,) = build_rows(session, ADMIN, questionnaires, settings)
+    assert [s.value for s in row.scores] == [96.0]  # the relative's 0 is on the patient page
+    # An alert the relative's answers set off still counts: it is for the care team to see.
+    assert row.alerts >= 1 and row.colour == "red"
