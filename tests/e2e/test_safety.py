@@ -38,10 +38,14 @@ def urgent_alerts(system: LiveSystem, token: str) -> list[str]:
     engine = make_engine(system.database_url)
     try:
         with make_session_factory(engine)() as session:
-            return list(session.scalars(
-                select(Alert.rule_id).join(Conversation).join(Invitation)
-                .where(Invitation.token_hash == hash_token(token), Alert.urgent.is_(True))
-            ))
+            return list(
+                session.scalars(
+                    select(Alert.rule_id)
+                    .join(Conversation)
+                    .join(Invitation)
+                    .where(Invitation.token_hash == hash_token(token), Alert.urgent.is_(True))
+                )
+            )
     finally:
         engine.dispose()
 
@@ -119,6 +123,11 @@ def test_red_flag_and_medical_question(safety_system: LiveSystem, texts: Texts) 
     asked = patient.last[-1]["text"]
     patient.say("skal jeg tage flere piller?")
     assert texts._("I cannot answer that. Ask your care team.") in patient.text
+    # The offer to write it down for the doctor (bot/dialogue/doctor_questions.py); "Nej".
+    assert patient.last[-1]["text"] == texts._(
+        "Shall I write it down as a question for your doctor?"
+    )
+    patient.press(texts._("No"))
     assert patient.last[-1]["text"] == asked  # the same item again, nothing ended
     patient.say("jeg har haft feber over 38 i nat")
     assert "78 46 00 00" in patient.last[0]["text"]
