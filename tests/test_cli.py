@@ -263,7 +263,7 @@ def test_invite_to_an_unknown_plan_names_the_known_ones(
     assert cli.main(["invite", "--plan", "x"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "error: unknown plan 'x' (known: kemo, who5-14d)" in captured.err
+    assert "error: unknown plan 'x' (known: forberedelse, kemo, who5-14d)" in captured.err
     assert not (var_dir / "bot.db").exists()  # refused before anything is stored
 
 

@@ -101,7 +101,9 @@ def test_an_unknown_plan_is_refused_naming_the_known_ones(
 ) -> None:
     with session_factory() as session:
         patient_id = new_patient(session).id
-        with pytest.raises(ValueError, match=r"unknown plan 'nosuch' \(known: kemo, who5-14d\)"):
+        with pytest.raises(
+            ValueError, match=r"unknown plan 'nosuch' \(known: forberedelse, kemo, who5-14d\)"
+        ):
             enrol_patient(session, plans, patient_id, "nosuch", T0, zone=CPH)
         with pytest.raises(UnknownPlan):
             enrol_patient(session, {}, patient_id, "who5-14d", T0, zone=CPH)

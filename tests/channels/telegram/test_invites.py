@@ -153,7 +153,9 @@ async def test_a_cli_telegram_patient_invited_to_a_plan_is_enrolled(
         assert (enrolment.patient_id, enrolment.plan_id) == (invitation.patient_id, "kemo")
         opened = [o.questionnaire_id for o in enrolment.occurrences if o.status == "due"]
         assert opened == ["behovsvurdering"]
-    with pytest.raises(InviteError, match=r"unknown plan 'x' \(known: kemo, who5-14d\)"):
+    with pytest.raises(
+        InviteError, match=r"unknown plan 'x' \(known: forberedelse, kemo, who5-14d\)"
+    ):
         await new_patient_invite(settings, factory, questionnaires, None, plan_id="x")
     with session_scope(factory) as session:
         assert len(session.scalars(select(Patient)).all()) == 1  # nothing for the refused one
