@@ -4,25 +4,31 @@ for them; the daughter opens her own link, gives her own consent, answers her ow
 questionnaire, says "Ja" to the offer, presses Start and answers ONE WHO-5 item for the
 patient. The patient's own FHIR download (/chat/<token>/mine/data.json) has a RelatedPerson
 for her and that answer's QuestionnaireResponse with `source` = `author` = the RelatedPerson;
-the patient's own response names no source."""
+the patient's own response names no source. In Chromium, the console's patient page marks
+her conversations and passes axe."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from bot.export.fhir import full_url, validate
 from bot.export.fhir.related_persons import RELATIVE_SYSTEM
 from bot.i18n import Texts
 from tests.e2e.conftest import LiveSystem, Patient
+from tests.e2e.fixtures import running_system
 from tests.e2e.test_web_api import consent
 
 pytestmark = pytest.mark.e2e
 
 LINK = re.compile(r"/chat/([A-Za-z0-9_-]+)")
+ADMIN = "proxy-admin@example.org"
 
 
 def _asked(person: Patient) -> dict[str, Any] | None:
@@ -52,9 +58,23 @@ def _entries(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
 
 
-def test_a_relative_answers_one_who5_item_for_the_patient_exported_as_related_person(
-    system: LiveSystem, texts: Texts
-) -> None:
+@dataclass(frozen=True)
+class Proxied:
+    system: LiveSystem
+    token: str  # the patient's link
+    patient: Patient
+    relative: Patient
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory, trained_model: Any) -> Iterator[LiveSystem]:
+    with running_system(tmp_path_factory.mktemp("proxy"), trained_model) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def proxied(system: LiveSystem, texts: Texts) -> Proxied:
+    """The chat flow of the module docstring, up to the ONE item answered for the patient."""
     token = system.invite("who5")
     patient = Patient(system, token)
     consent(patient, texts)
@@ -85,11 +105,21 @@ def test_a_relative_answers_one_who5_item_for_the_patient_exported_as_related_pe
     assert asked is not None and asked["link_id"] == "who5-1"
     relative._post({"payload": asked["buttons"][1]["payload"]})  # ONE item, for the patient
     assert (_asked(relative) or {}).get("link_id") == "who5-2"
+    return Proxied(system, token, patient, relative)
 
-    # The patient's own download: the daughter as RelatedPerson, and who gave which answer.
-    answer = httpx.get(f"{system.base_url}/chat/{token}/mine/data.json", timeout=60)
+
+def _download(proxied: Proxied) -> dict[str, Any]:
+    answer = httpx.get(f"{proxied.system.base_url}/chat/{proxied.token}/mine/data.json", timeout=60)
     assert answer.status_code == 200, answer.text
-    bundle = answer.json()
+    bundle: dict[str, Any] = answer.json()
+    return bundle
+
+
+def test_a_relative_answers_one_who5_item_for_the_patient_exported_as_related_person(
+    proxied: Proxied,
+) -> None:
+    # The patient's own download: the daughter as RelatedPerson, and who gave which answer.
+    bundle = _download(proxied)
     validate(bundle)
     (person,) = _entries(bundle, "RelatedPerson")
     assert person["relationship"] == [{"text": "min datter"}] and person["active"] is True
@@ -121,5 +151,37 @@ def test_a_relative_answers_one_who5_item_for_the_patient_exported_as_related_pe
     assert all("author" not in qr for qr in mine)
 
     # The patient carries on with their own WHO-5 at the same item: self-report stays open.
-    patient.start()
-    assert (_asked(patient) or {}).get("link_id") == "who5-1"
+    proxied.patient.start()
+    assert (_asked(proxied.patient) or {}).get("link_id") == "who5-1"
+
+
+@pytest.mark.browser
+def test_the_console_marks_the_relatives_conversations_and_passes_axe(proxied: Proxied) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.e2e.test_console_browser import Accessibility, add_user, log_in
+
+    system = proxied.system
+    (me,) = _entries(_download(proxied), "Patient")
+    pseudonym = me["identifier"][0]["value"]
+    add_user(system, ADMIN, "--role", "admin")
+    axe = Accessibility()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        log_in(page, system, ADMIN)
+        page.goto(f"{system.base_url}/console/patients/{pseudonym}")
+        marks = page.locator("p.respondent")
+        expect(marks.filter(has_text="Svaret af pårørende (min datter)")).to_have_count(1)
+        expect(marks.filter(has_text="Pårørendes eget spørgeskema (min datter)")).to_have_count(1)
+        # One item is no score: the table of relatives' scores stays away.
+        expect(page.get_by_role("heading", name="Scorer besvaret af pårørende")).to_have_count(0)
+        expect(
+            page.locator("ol.transcript li.patient .meta", has_text="Pårørende").first
+        ).to_be_visible()
+        axe.check(page, "patient page with a relative's answers")
+        browser.close()
+    assert axe.checked and not axe.problems, "\n".join(axe.problems)
