@@ -1,0 +1,163 @@
+"""Withdrawal and deletion with the real engine and app (issue 12): mid-WHO-5 "jeg vil ikke
+være med mere" -> the confirmation -> "Ja" -> withdrawn: the link answers 410 (chat page, API,
+Mine svar) and the worklist shows "Udtrådt" with the time; "slet mine data" -> "Ja" -> a
+request an admin carries out in the console, after which no word the patient typed is left in
+any table of the app database or in the engine's tracker."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import JSON, String, select
+
+from bot.i18n import Texts
+from bot.storage import db
+from bot.storage.models import Base
+from bot.storage.patients import invitation_by_token
+from tests.e2e.conftest import LiveSystem, Patient
+from tests.e2e.fixtures import running_system
+from tests.e2e.test_console_browser import PASSWORD, add_user
+from tests.e2e.test_course import pseudonym_of
+from tests.e2e.test_web_api import consent
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = "deletions-admin@example.org"
+WORDS = "min hund Vuffelinesen savner mig"  # what the patient types, searched for after
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory, trained_model: Any) -> Iterator[LiveSystem]:
+    with running_system(tmp_path_factory.mktemp("withdrawal"), trained_model) as live:
+        add_user(live, ADMIN, "--role", "admin")
+        yield live
+
+
+def _items(patient: Patient) -> list[str]:
+    return [m["link_id"] for m in patient.last if m.get("link_id")]
+
+
+def _console(system: LiveSystem) -> httpx.Client:
+    client = httpx.Client(base_url=system.base_url, timeout=30)
+    login = client.get("/console/login")
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', login.text))
+    answer = client.post("/console/login", data={**hidden, "email": ADMIN, "password": PASSWORD})
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def _started(system: LiveSystem, texts: Texts) -> tuple[str, Patient]:
+    token = system.invite("who5")
+    patient = Patient(system, token)
+    consent(patient, texts)
+    assert _items(patient) == ["who5-1"]
+    patient.press("Det meste af tiden")
+    assert _items(patient) == ["who5-2"]
+    return token, patient
+
+
+def _conversation_ids(system: LiveSystem, token: str) -> list[str]:
+    with db.session_scope(db.open(system.settings).session_factory) as session:
+        invitation = invitation_by_token(session, token)
+        assert invitation is not None
+        return [c.id for c in invitation.patient.conversations]
+
+
+def _tracker(system: LiveSystem, conversation_id: str) -> str:
+    answer = httpx.get(
+        f"{system.engine_url}/conversations/{conversation_id}/tracker",
+        params={"token": system.rasa_auth_token, "include_events": "ALL"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def _database_holds(system: LiveSystem, words: str) -> list[str]:
+    """table.column of every text in every table of the app database that holds `words`."""
+    found = []
+    with db.session_scope(db.open(system.settings).session_factory) as session:
+        for table in Base.metadata.sorted_tables:
+            columns = [c for c in table.columns if isinstance(c.type, (String, JSON))]
+            for row in session.execute(select(*columns)) if columns else []:
+                for column, value in zip(columns, row, strict=True):
+                    if value is not None and words.lower() in str(value).lower():
+                        found.append(f"{table.name}.{column.name}")
+    return found
+
+
+def test_withdrawal_in_the_chat_closes_the_link_and_shows_on_the_worklist(
+    system: LiveSystem, texts: Texts
+) -> None:
+    token, patient = _started(system, texts)
+    patient.say("jeg vil ikke være med mere")
+    assert "Vil du ikke være med mere?" in patient.text
+    assert "kan ikke fortrydes" in patient.text
+    assert _items(patient) == []  # the item waits for the answer
+    patient.press("Nej, jeg vil gerne fortsætte")
+    assert "Godt. Vi fortsætter." in patient.text
+    assert _items(patient) == ["who5-2"]  # the same item comes back
+
+    patient.say("træk mit samtykke tilbage")
+    assert "Vil du ikke være med mere?" in patient.text
+    patient.press("Ja, jeg vil ikke være med")
+    assert "Nu er du ikke med mere." in patient.text
+    assert "kontakt din afdeling" in patient.text
+    assert _items(patient) == []  # nothing is asked after it
+
+    chat = f"{system.base_url}/chat/{token}"
+    assert httpx.post(patient.url, json={"text": "hallo"}, timeout=30).status_code == 410
+    assert httpx.get(chat, timeout=30).status_code == 410
+    assert httpx.get(f"{chat}/mine", timeout=30).status_code == 410
+
+    pseudonym = pseudonym_of(system, token)
+    console = _console(system)
+    page = html.unescape(console.get("/console/worklist").text)
+    console.close()
+    row = re.search(rf'<tr data-pseudonym="{pseudonym}">(.*?)</tr>', page, re.DOTALL)
+    assert row is not None, page
+    assert "Udtrådt" in row.group(1)
+    assert re.search(r'<span class="hint">\d', row.group(1))  # with the time
+
+
+def test_a_deletion_asked_in_the_chat_and_carried_out_leaves_no_patient_text(
+    system: LiveSystem, texts: Texts
+) -> None:
+    token, patient = _started(system, texts)
+    patient.say(WORDS)
+    conversation_ids = _conversation_ids(system, token)
+    # The words are there before: in the transcript and in the engine's tracker.
+    assert "messages.text" in _database_holds(system, WORDS)
+    assert any(WORDS in _tracker(system, cid) for cid in conversation_ids)
+
+    patient.say("slet mine data")
+    assert "Det kan ikke fortrydes." in patient.text
+    patient.press("Ja, slet mine data")
+    assert "Dit behandlerteam sletter dine svar" in patient.text
+    assert httpx.post(patient.url, json={"text": "hallo"}, timeout=30).status_code == 410
+
+    console = _console(system)
+    page = console.get("/console/admin/deletions").text
+    assert "Sletningen kan ikke fortrydes." in html.unescape(page)
+    pseudonym = pseudonym_of(system, token)
+    form = re.search(
+        rf'{pseudonym}.*?<form method="post" action="(/console/admin/deletions/[0-9a-f]+)".*?'
+        r'name="csrf_token" value="([^"]+)"', page, re.DOTALL,
+    )  # fmt: skip
+    assert form is not None, page
+    answer = console.post(form.group(1), data={"csrf_token": form.group(2),
+                                               "reason": "Patientens ønske i chatten"})  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    assert "Gennemført" in console.get("/console/admin/deletions").text
+    console.close()
+
+    assert _database_holds(system, WORDS) == []
+    # ("slet mine data" itself is in the other patient's transcript: a button of theirs.)
+    for cid in conversation_ids:
+        tracker = _tracker(system, cid)
+        assert WORDS not in tracker and "slet mine data" not in tracker
