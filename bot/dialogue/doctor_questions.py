@@ -107,8 +107,8 @@ def _not_for_relatives(ctx: DialogueContext) -> Outcome:
         [
             Reply(
                 ctx._(
-                    "I can only write down the patient's own questions. You can ask the care "
-                    "team yourself."
+                    "Here I can only write down what the patient wants to ask. Do you have a "
+                    "question yourself? Then ask the care team."
                 )
             )
         ]

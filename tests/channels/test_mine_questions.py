@@ -75,5 +75,5 @@ def test_without_questions_the_page_says_how_to_ask_one(client: TestClient) -> N
     patient_id = new_patient(client)
     token = answered_who5(client, patient_id, ["3", "3", "3", "3", "3"])
     section = _section(client.get(f"/chat/{token}/mine").text)
-    assert "Du har ikke skrevet nogen spørgsmål til lægen." in section
+    assert "Du har ikke bedt mig skrive noget ned til lægen." in section
     assert "spørgsmål til lægen“ i chatten" in section

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dialogue.doctor_questions import question_in
 from bot.dialogue.service import Dialogue
 from bot.i18n import Texts
+from bot.storage.conversations import get_conversation
 from bot.storage.db import session_scope
 from bot.storage.question_models import DoctorQuestion
+from bot.storage.relative_models import Relative
 from bot.turn.messages import Inbound, Reply
 from tests.helpers import (
     answer_all,
@@ -244,3 +246,25 @@ def test_the_text_is_never_logged(
         say(service, session_factory, cid, "ja", intent="affirm")
     assert len(_questions(session_factory)) == 2
     assert "hemmelige" not in caplog.text and "piller" not in caplog.text
+
+
+def test_in_a_relatives_conversation_nothing_is_written_down(
+    service: Dialogue, session_factory: sessionmaker[Session], texts: Texts
+) -> None:
+    cid = new_conversation(session_factory, "who5")
+    with session_scope(session_factory) as session:
+        conversation = get_conversation(session, cid)
+        assert conversation is not None
+        relative = Relative(patient_id=conversation.patient_id, relation="min datter",
+                            invited_by="patient", consent="given")  # fmt: skip
+        session.add(relative)
+        session.flush()
+        conversation.relative_id = relative.id
+    present(service, session_factory, cid)
+    replies = _ask(service, session_factory, cid, "jeg har et spørgsmål til lægen: må han cykle?")
+    assert "patienten" in replies[0].text
+    assert [r.text for r in _medical(service, session_factory, cid)] == [
+        texts._("I cannot answer that. Ask your care team.")
+    ]
+    assert _questions(session_factory) == []
+    assert conversation_row(session_factory, cid).awaiting is None
