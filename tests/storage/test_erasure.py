@@ -5,6 +5,7 @@ everything; a request is carried out once."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -12,14 +13,19 @@ import pytest
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, String, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dialogue.service import Dialogue
+from bot.export.fhir import patient_bundle
+from bot.questionnaire.model import Questionnaire
 from bot.storage.db import session_scope
 from bot.storage.deletion_models import DeletionRequest
 from bot.storage.deletions import request_deletion
+from bot.storage.doctor_questions import add_question
 from bot.storage.erasure import AlreadyErased, erase_patient
 from bot.storage.models import Base, Conversation, Message, Patient, UTCDateTime, utcnow
 from bot.storage.patients import create_patient
 from bot.storage.relative_models import Relative
 from bot.storage.transcripts import add_message
+from tests import helpers
 
 from .conftest import new_conversation
 
@@ -167,3 +173,25 @@ def test_a_request_is_carried_out_once(session_factory: sessionmaker[Session]) -
         erase_patient(session, request, actor="a@b.dk", reason="ønsket")
         with pytest.raises(AlreadyErased):
             erase_patient(session, request, actor="a@b.dk", reason="igen")
+
+
+def test_the_erased_patients_bundle_holds_the_patient_and_no_content(
+    session_factory: sessionmaker[Session],
+    service: Dialogue,
+    questionnaires: dict[str, Questionnaire],
+) -> None:
+    cid = helpers.new_conversation(session_factory)
+    helpers.answer_all(service, session_factory, cid, ["3", "2"])
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None
+        add_question(session, conversation, "hvor længe varer kuren?", source="asked")
+        request = request_deletion(session, conversation.patient_id, via="chat")
+        erase_patient(session, request, actor="admin@example.org", reason="ønsket")
+    with session_scope(session_factory) as session:
+        conversation = session.get(Conversation, cid)
+        assert conversation is not None
+        bundle = patient_bundle(session, questionnaires, {}, conversation.patient)
+    kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
+    assert kinds == ["Patient"]
+    assert "kuren" not in json.dumps(bundle)
