@@ -2,7 +2,8 @@
 være med mere" -> the confirmation -> "Ja" -> withdrawn: the link answers 410 (chat page, API,
 Mine svar) and the worklist shows "Udtrådt" with the time; "slet mine data" -> "Ja" -> a
 request an admin carries out in the console, after which no word the patient typed is left in
-any table of the app database or in the engine's tracker."""
+any table of the app database or in the engine's tracker; an admin records and carries out a
+deletion in Chromium, and the pages pass axe."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import JSON, String, select
 
 from bot.i18n import Texts
@@ -21,7 +23,8 @@ from bot.storage.models import Base
 from bot.storage.patients import invitation_by_token
 from tests.e2e.conftest import LiveSystem, Patient
 from tests.e2e.fixtures import running_system
-from tests.e2e.test_console_browser import PASSWORD, add_user
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_console_browser import PASSWORD, Accessibility, add_user, log_in
 from tests.e2e.test_course import pseudonym_of
 from tests.e2e.test_web_api import consent
 
@@ -161,3 +164,39 @@ def test_a_deletion_asked_in_the_chat_and_carried_out_leaves_no_patient_text(
     for cid in conversation_ids:
         tracker = _tracker(system, cid)
         assert WORDS not in tracker and "slet mine data" not in tracker
+
+
+@pytest.mark.browser
+def test_an_admin_records_and_carries_out_a_deletion_in_the_browser(
+    system: LiveSystem, texts: Texts
+) -> None:
+    token, patient = _started(system, texts)
+    patient.say(WORDS)
+    pseudonym = pseudonym_of(system, token)
+    axe = Accessibility()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        log_in(page, system, ADMIN)
+        page.goto(f"{system.base_url}/console/patients/{pseudonym}")
+        axe.check(page, "patient page with the deletion section")
+        page.get_by_role("button", name="Registrér en anmodning om sletning").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Anmodninger om sletning")
+        expect(page.locator("p.notice")).to_contain_text("patienten er udtrådt")
+        axe.check(page, "deletion requests with an open one")
+        row = page.locator("#deletions tbody tr", has_text=pseudonym)
+        expect(row).to_contain_text("Sletningen kan ikke fortrydes.")
+        expect(row).to_contain_text(f"I konsollen af {ADMIN}")
+        row.get_by_label("Begrundelse (skal udfyldes; intet patientindhold)").fill(
+            "Patienten ringede"
+        )
+        row.get_by_role("button", name="Slet patientens data").click()
+        expect(page.locator("p.notice")).to_have_text("Patientens data er slettet.")
+        expect(row).to_contain_text("Patienten ringede")
+        axe.check(page, "deletion requests after one was carried out")
+        browser.close()
+    assert axe.problems == [], axe.problems
+    assert httpx.get(f"{system.base_url}/chat/{token}", timeout=30).status_code == 410
+    assert _database_holds(system, WORDS) == []
