@@ -26,6 +26,8 @@ from tests.e2e.fixtures import running_system
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_console_browser import PASSWORD, Accessibility, add_user, log_in
 from tests.e2e.test_course import pseudonym_of
+from tests.e2e.test_telegram import consent as telegram_consent
+from tests.e2e.test_telegram import telegram_system
 from tests.e2e.test_web_api import consent
 
 pytestmark = pytest.mark.e2e
@@ -159,3 +161,25 @@ def test_a_coordinator_marks_a_question_handled_in_the_browser(
         axe.check(page, "own page with questions")
         browser.close()
     assert axe.problems == [], axe.problems
+
+
+def test_on_telegram_a_question_and_an_offered_one_are_written_down(
+    tmp_path_factory: pytest.TempPathFactory, trained_model: Any, texts: Texts
+) -> None:
+    with telegram_system(tmp_path_factory.mktemp("tg-questions"), trained_model, "polling") as tg:
+        user = tg.user()
+        telegram_consent(user, tg, texts)
+        user.press("Det meste af tiden")
+        assert "glad og i godt humør" not in user.text  # item 2 now
+        item_two = user.text
+        user.say("jeg har et spørgsmål til lægen")
+        assert "Skriv dit spørgsmål til lægen" in user.text
+        user.say(QUESTION, sends=2)
+        assert "Jeg har skrevet dit spørgsmål ned" in user.text
+        assert item_two.splitlines()[-1] in user.text  # the same item again
+        user.say(MEDICAL, sends=2)
+        assert "Det kan jeg ikke svare på" in user.text
+        assert user.buttons() == ["Ja", "Nej"]
+        user.press("Ja", sends=2)
+        assert "Jeg har skrevet dit spørgsmål ned" in user.text
+        assert _stored(tg.system) == [(QUESTION, "asked"), (MEDICAL, "offered")]
