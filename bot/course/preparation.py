@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.course.enrol import enrol_patient, plan_named
@@ -31,6 +31,7 @@ from bot.course.scheduler import advance_occurrences
 from bot.storage.conversations import Refused, refusing_duplicates
 from bot.storage.course_models import OPEN_STATUSES, Enrolment, Occurrence
 from bot.storage.enrolments import active_enrolments
+from bot.storage.models import Patient
 from bot.storage.patient_profiles import profile_of
 
 __all__ = ["PLAN_ID", "QUESTIONNAIRE_ID", "Outcome", "Sent", "send_preparation"]
@@ -69,6 +70,7 @@ def send_preparation(
     if profile is not None and profile.withdrawn_at is not None:
         return Sent(Outcome.WITHDRAWN)
     hours = hours or ReminderHours(zone=zone)
+    _one_at_a_time(session, patient_id)
     enrolment = _enrolment(session, patient_id)
     if enrolment is None:
         enrolment = enrol_patient(session, plans, patient_id, plan.id, now, zone=zone, hours=hours)
@@ -105,6 +107,14 @@ def send_preparation(
     session.refresh(occurrence)
     log.info("sent a preparation (occasion %d)", occurrence.sequence)
     return Sent(Outcome.SENT, occurrence)
+
+
+def _one_at_a_time(session: Session, patient_id: int) -> None:
+    """Hold the patient's row until commit, so that two presses at once (a double click, two
+    coordinators) are one after the other and the second sees the first's preparation: a
+    no-op update takes the row lock on PostgreSQL and the write lock on SQLite (whose driver
+    begins the transaction at the first write, so the reads after it see the first press)."""
+    session.execute(update(Patient).where(Patient.id == patient_id).values(id=Patient.id))
 
 
 def _enrolment(session: Session, patient_id: int) -> Enrolment | None:

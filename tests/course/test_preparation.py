@@ -6,6 +6,8 @@ preparation; a plan of a course can hold the preparation as a step of its own.""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -177,3 +179,40 @@ def test_a_course_plan_can_hold_the_preparation_as_a_step(
     preparation = plan.steps[1]
     assert preparation.questionnaire_id == QUESTIONNAIRE_ID
     assert preparation.offsets() == (84 * DAY,)
+
+
+def test_two_presses_at_once_send_one_preparation(
+    session_factory: sessionmaker[Session], plans: dict[str, Plan]
+) -> None:
+    with session_factory() as session:
+        patient_id = new_patient(session).id
+        session.commit()
+    start = threading.Barrier(2)
+    outcomes: list[Outcome] = []
+    errors: list[BaseException] = []
+
+    def press() -> None:
+        try:
+            with session_factory() as session:
+                start.wait()
+                sent = send_preparation(session, plans, patient_id, T0, zone=CPH)
+                # Slow to commit, as a request that still renders its page.
+                time.sleep(0.2)
+                session.commit()
+                outcomes.append(sent.outcome)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert sorted(outcomes) == [Outcome.ALREADY_OPEN, Outcome.SENT]
+    with session_factory() as session:
+        assert _occurrences(session, patient_id) == [(1, "due", T0)]
+        plans_of = session.scalars(
+            select(Enrolment.plan_id).where(Enrolment.patient_id == patient_id)
+        )
+        assert list(plans_of) == [PLAN_ID]
