@@ -14,7 +14,9 @@ Inviting (intent ``invite_relative``), after consent only:
 Revoking (intent ``revoke_relative``): one button per active relative (their public id in the
 payload), or straight to the one → "Fjern adgang?" Ja/Nej (kind ``relative_revoke``) → their
 links answer 410 from then on. Mid-questionnaire the same item comes back either way
-(`Dialogue._awaited`). A relative's own conversation can do neither.
+(`Dialogue._awaited`). A relative's own conversation can do neither; there, leaving ("jeg vil
+ikke være med mere", or asking for deletion) is the relative's own: confirmed, their access
+ends (`patient_only`), the patient's participation is untouched.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+from bot.dialogue import relative_leaving
 from bot.dialogue.awaiting import await_reply
 from bot.dialogue.consent import yes_or_no
 from bot.dialogue.context import DialogueContext
@@ -247,4 +250,7 @@ AWAITED: Mapping[str, Callable[[DialogueContext, TurnState, Inbound], Outcome | 
     RELATION: _relation_given,
     PROXY: _proxy_answered,
     REVOKE: _revoke_answered,
+    **relative_leaving.AWAITED,
 }
+# In a relative's own conversation, leaving is the relative's (see relative_leaving).
+patient_only = relative_leaving.patient_only

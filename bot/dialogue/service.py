@@ -83,8 +83,9 @@ RULES: Mapping[str, Rule] = {
     "doctor_question": Rule(doctor_questions.doctor_question, consent_step),
     "invite_relative": Rule(relatives.invite_relative, consent_step),
     "revoke_relative": Rule(relatives.revoke_relative, consent_step),
-    "withdraw": Rule(withdrawal.withdraw, consent_step),
-    "delete_data": Rule(withdrawal.delete_data, consent_step),
+    # In a relative's own conversation: the relative leaves, never the patient.
+    "withdraw": Rule(relatives.patient_only(withdrawal.withdraw), consent_step),
+    "delete_data": Rule(relatives.patient_only(withdrawal.delete_data), consent_step),
 }
 # What takes the patient's next message when the bot waits for it (Awaiting.kind -> step).
 # Only after consent: nothing before it sets one.

@@ -138,7 +138,7 @@ def test_the_patients_own_page_says_who_has_access(client: TestClient) -> None:
         )
         revoke_relative(session, relative, by="patient")
     page = html.unescape(client.get(f"/chat/{patient_token}/mine").text)
-    assert "Adgangen blev fjernet den" in page
+    assert "Har ikke adgang mere fra" in page
     assert "Må svare på spørgsmål for dig" in page  # the friend, still active
     assert page.index("min ven") < page.index("min datter")  # the active ones first
 
@@ -147,5 +147,5 @@ def test_a_patient_without_relatives_is_told_how_to_invite_one(client: TestClien
     with session_scope(factory(client)) as session:
         issued = create_invitation(session, create_patient(session), "who5")
     page = html.unescape(client.get(f"/chat/{issued.token}/mine").text)
-    assert "Du har ikke inviteret nogen pårørende." in page
+    assert "Du har ikke givet nogen adgang." in page
     assert "„invitér en pårørende“" in page

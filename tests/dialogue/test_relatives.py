@@ -11,7 +11,12 @@ from bot.dialogue.service import Dialogue
 from bot.storage.conversations import conversation_for_invitation, get_conversation
 from bot.storage.db import session_scope
 from bot.storage.models import Invitation, Patient
-from bot.storage.patients import create_patient, invitation_by_token, web_link_gone
+from bot.storage.patients import (
+    create_invitation,
+    create_patient,
+    invitation_by_token,
+    web_link_gone,
+)
 from bot.storage.relative_models import Relative
 from bot.storage.relatives import RELATIVE_QUESTIONNAIRE_ID, invite_relative
 from bot.storage.transcripts import add_message
@@ -273,3 +278,42 @@ def test_in_the_relatives_conversation_their_level_changes_and_they_cannot_invit
                   handler=lambda inbound: service.run("invite_relative", inbound))  # fmt: skip
     assert conversation_row(session_factory, cid).awaiting is None
     assert "relative_relation" not in _kinds(refused.replies)
+
+
+def _consented_relative(service: Dialogue, factory: sessionmaker[Session]) -> tuple[str, int]:
+    cid, relative_id = _relative_conversation(factory)
+    say(service, factory, cid, "/start", intent="start",
+        handler=lambda inbound: service.start(inbound, questionnaire_active=False))
+    say(service, factory, cid, "/affirm", intent="affirm",
+        handler=lambda inbound: service.start(inbound, questionnaire_active=False))
+    present(service, factory, cid)
+    return cid, relative_id
+
+
+def test_a_relative_who_leaves_ends_their_own_access_never_the_patients(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    cid, relative_id = _consented_relative(service, session_factory)
+    with session_scope(session_factory) as session:
+        conversation = get_conversation(session, cid)
+        assert conversation is not None
+        patient_link = create_invitation(session, conversation.patient, "who5")
+    asked = say(service, session_factory, cid, "jeg vil ikke være med mere", intent="withdraw",
+                handler=lambda inbound: service.run("withdraw", inbound))  # fmt: skip
+    assert _kinds(asked.replies) == ["relative_leave"]
+    kept = say(service, session_factory, cid, "nej", intent="deny")
+    assert _relative(session_factory, relative_id).revoked_at is None
+    assert kept.resume_questionnaire  # the same item comes back
+    say(service, session_factory, cid, "slet mine data", intent="delete_data",
+        handler=lambda inbound: service.run("delete_data", inbound))  # fmt: skip
+    left = say(service, session_factory, cid, "ja", intent="affirm")
+    assert _kinds(left.replies) == ["relative_left"]
+    relative = _relative(session_factory, relative_id)
+    assert relative.revoked_at is not None and relative.revoked_by == "relative"
+    with session_scope(session_factory) as session:
+        own = session.scalar(select(Invitation).where(Invitation.relative_id == relative_id))
+        assert own is not None and web_link_gone(own, 90)
+        patients = invitation_by_token(session, patient_link.token)
+        assert patients is not None and not web_link_gone(patients, 90)
+    assert patient_row(session_factory, cid).consent == "given"
+    assert "patient.withdraw" not in audit_actions(session_factory, relative.patient_id)

@@ -82,7 +82,7 @@ def test_a_patient_invites_a_relative_who_consents_answers_and_is_revoked(
     patient.say("invitér en pårørende")
     assert "Hvem vil du invitere?" in patient.text, patient.last
     patient.say("min datter")
-    assert "Må din pårørende også svare på spørgsmål for dig" in patient.text, patient.last
+    assert "Må din pårørende så svare for dig?" in patient.text, patient.last
     patient.press(texts._("Yes"))
     found = LINK.search(patient.text)
     assert found, patient.last
@@ -96,7 +96,7 @@ def test_a_patient_invites_a_relative_who_consents_answers_and_is_revoked(
     assert httpx.get(f"{system.base_url}/chat/{relative_token}/mine", timeout=30).status_code == 404
     relative = Patient(system, relative_token)
     relative.start()
-    assert "Du er inviteret som pårørende." in relative.text, relative.last
+    assert "En, du er tæt på, har bedt dig være med." in relative.text, relative.last
     assert "Du ser aldrig, hvad patienten svarer eller skriver her." in relative.text
     relative.press(texts._("Yes, that is fine"))
     asked = _answer_own_questionnaire(relative)
@@ -131,4 +131,4 @@ def test_a_patient_invites_a_relative_who_consents_answers_and_is_revoked(
     assert mine.status_code == 200
     text = html.unescape(mine.text)
     assert "Hvem har adgang" in text and "min datter" in text
-    assert "Adgangen blev fjernet den" in text
+    assert "Har ikke adgang mere fra" in text

@@ -54,7 +54,7 @@ def test_a_coordinator_invites_and_removes_a_relative_in_the_browser(
     # The relative's own chat page, before and after consent.
     chat = context.new_page()
     chat.goto(f"{system.base_url}/chat/{relative_token}")
-    expect(chat.locator("body")).to_contain_text("Du er inviteret som pårørende.")
+    expect(chat.locator("body")).to_contain_text("En, du er tæt på, har bedt dig være med.")
     assert chat.locator(f'a[href="/chat/{relative_token}/mine"]').count() == 0
     axe.check(chat, "relative's chat (consent)")
 
