@@ -21,6 +21,7 @@ from bot.storage.db import session_scope
 from bot.storage.models import Answer, Conversation, Invitation, utcnow
 from bot.storage.patients import create_invitation
 from bot.storage.responses import add_answer, open_response
+from bot.storage.withdrawal import withdraw_patient
 from tests.console.conftest import Staff, assign, complete_who5, login
 from tests.console.course_helpers import enrol, set_status
 from tests.helpers import answer_all, new_conversation, store_inbound
@@ -325,3 +326,24 @@ def test_the_worklist_makes_as_many_queries_for_many_patients_as_for_one(
     for codes in (HIGH, MIDDLE, LOW):
         _overdue_patient(service, session_factory, questionnaires, codes)
     assert queries() == one
+
+
+def test_a_patient_who_withdrew_in_the_chat_shows_udtraadt_with_the_time(
+    client: TestClient,
+    staff: Staff,
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+    app_settings: Settings,
+) -> None:
+    cid = complete_who5(service, session_factory, MIDDLE)
+    pid, pseudonym = assign(session_factory, cid, staff.team_a)
+    with session_scope(session_factory) as session:
+        withdrawal = withdraw_patient(session, pid, actor="patient")
+    row = rows_by_pseudonym(session_factory, questionnaires, app_settings)[pseudonym]
+    assert row.status == "withdrawn" and row.withdrawn_at == withdrawal.at
+    login(client, staff.nurse)
+    page = client.get("/console/worklist").text
+    cells = page.split(f'<tr data-pseudonym="{pseudonym}">', 1)[1].split("</tr>", 1)[0]
+    assert "Udtrådt" in cells
+    assert re.search(r'Udtrådt</span><br><span class="hint">[^<]*\d', cells), cells
