@@ -108,9 +108,16 @@ def test_a_withdrawn_patient_is_sent_nothing(
         assert profile is not None
         profile.withdrawn_at = utcnow()
     login(client, staff.nurse)
+    page = html.unescape(client.get(f"/console/patients/{pseudonym}").text)
+    assert "Patienten er udtrådt. Der sendes ikke mere til patienten." in page
+    assert "Send forberedelse" not in page
+    # A form posted from a page opened before the withdrawal sends nothing either.
     answer = post(client, f"/console/patients/{pseudonym}/preparation", {})
     location = answer.headers["location"]  # type: ignore[attr-defined]
     assert location.endswith("done=preparation-withdrawn")
+    assert "Patienten er udtrådt. Der er ikke sendt noget." in html.unescape(
+        client.get(location).text
+    )
     assert _open_preparations(session_factory, patient_id) == []
 
 
