@@ -26,6 +26,8 @@ from tests.e2e.fixtures import running_system
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_console_browser import PASSWORD, Accessibility, add_user, log_in
 from tests.e2e.test_course import pseudonym_of
+from tests.e2e.test_telegram import consent as telegram_consent
+from tests.e2e.test_telegram import telegram_system
 from tests.e2e.test_web_api import consent
 
 pytestmark = pytest.mark.e2e
@@ -200,3 +202,20 @@ def test_an_admin_records_and_carries_out_a_deletion_in_the_browser(
     assert axe.problems == [], axe.problems
     assert httpx.get(f"{system.base_url}/chat/{token}", timeout=30).status_code == 410
     assert _database_holds(system, WORDS) == []
+
+
+def test_withdrawal_on_telegram_unlinks_the_chat(
+    tmp_path_factory: pytest.TempPathFactory, trained_model: Any, texts: Texts
+) -> None:
+    var_dir = tmp_path_factory.mktemp("withdrawal-telegram")
+    with telegram_system(var_dir, trained_model, "webhook") as tg:
+        user = tg.user()
+        telegram_consent(user, tg, texts)
+        user.press("Det meste af tiden")
+        user.say("jeg vil ikke være med mere")
+        assert "Vil du ikke være med mere?" in user.text
+        user.press("Ja, jeg vil ikke være med")
+        assert "Nu er du ikke med mere." in user.text  # the reply still reaches the chat
+        assert tg.chat(user.chat_id) is None
+        user.say("hej igen")
+        assert "personligt link" in user.text  # a stranger now: nothing is stored or asked
