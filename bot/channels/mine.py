@@ -44,12 +44,14 @@ def _view(request: Request, patient_id: int) -> OwnData:
 
 
 def _bundle(request: Request, patient_id: int) -> dict[str, Any]:
-    """The patient's own self-contained FHIR Bundle, the same one the console exports."""
+    """The patient's own self-contained FHIR Bundle, the one the console exports without the
+    relatives' own questionnaires."""
     with session_scope(request.app.state.session_factory) as session:
         patient = session.get_one(Patient, patient_id)
         bundle = patient_bundle(
-            session, request.app.state.questionnaires, request.app.state.plans, patient
-        )
+            session, request.app.state.questionnaires, request.app.state.plans, patient,
+            relatives_own=False,  # a relative's answers about themself are not the patient's
+        )  # fmt: skip
         validate(bundle)
         audit(
             session, actor="patient", action="own_data.download", patient_id=patient_id,

@@ -136,13 +136,17 @@ def test_a_relative_answers_one_who5_item_for_the_patient_exported_as_related_pe
     assert proxy[0]["source"]["reference"] == who and proxy[0]["author"]["reference"] == who
     assert proxy[0]["subject"]["reference"] == patient_url
     assert [item["linkId"] for item in proxy[0]["item"]] == ["who5-1"]
-    # Her own questionnaire is hers too; nothing the patient gave names a source.
-    own = [
-        qr
-        for qr in _entries(bundle, "QuestionnaireResponse")
-        if "paarorende" in qr["questionnaire"]
-    ]
+    # Her answers about herself are not the patient's to download; the care team's export
+    # (bot export --patient) has them, given by her.
+    assert not [qr for qr in _entries(bundle, "QuestionnaireResponse")
+                if "paarorende" in qr["questionnaire"]]  # fmt: skip
+    pseudonym = _entries(bundle, "Patient")[0]["identifier"][0]["value"]
+    exported = proxied.system.export_fhir("--patient", pseudonym)
+    validate(exported)
+    own = [qr for qr in _entries(exported, "QuestionnaireResponse")
+           if "paarorende" in qr["questionnaire"]]  # fmt: skip
     assert own and all(qr["source"]["reference"] == who for qr in own)
+    assert len([qr for qr in _entries(exported, "QuestionnaireResponse") if "source" in qr]) == 2
     mine = [
         qr
         for qr in _entries(bundle, "QuestionnaireResponse")

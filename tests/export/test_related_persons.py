@@ -140,3 +140,18 @@ def test_the_all_patients_export_names_the_relative_by_identifier(
     assert answers[family.proxy.id]["author"] == by_identifier
     assert "source" not in answers[family.own.id]
     assert not _resources(bundle, "RelatedPerson")
+
+
+def test_the_patients_own_download_leaves_out_the_relatives_own_answers(
+    session_factory: sessionmaker[Session],
+    loaded: dict[str, Questionnaire],
+    plans: dict[str, Plan],
+) -> None:
+    with session_factory() as session:
+        family = _family(session, loaded)
+        bundle = patient_bundle(session, loaded, plans, family.patient, relatives_own=False)
+    validate(bundle)
+    answers = {qr["id"] for qr in _resources(bundle, "QuestionnaireResponse")}
+    assert answers == {family.own.id, family.proxy.id}  # what she gave for the patient stays
+    assert RELATIVE_QUESTIONNAIRE_ID not in {q["id"] for q in _resources(bundle, "Questionnaire")}
+    assert {p["id"] for p in _resources(bundle, "RelatedPerson")} == {family.daughter, family.son}

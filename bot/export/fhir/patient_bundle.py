@@ -35,7 +35,7 @@ from bot.questionnaire.model import Questionnaire
 from bot.storage.course_models import Enrolment
 from bot.storage.doctor_questions import questions_of
 from bot.storage.models import Patient, Response
-from bot.storage.relatives import relatives_of
+from bot.storage.relatives import RELATIVE_QUESTIONNAIRE_ID, relatives_of
 from bot.storage.responses import current_answers
 
 _PATIENT_NS = uuid.UUID("0f4b6c2e-93d1-4a57-8e2f-3c6b1d9a7e44")
@@ -50,6 +50,12 @@ def patient_resource(patient: Patient) -> dict[str, Any]:
     }
 
 
+def _relatives_own(response: Response) -> bool:
+    return response.relative_id is not None and response.questionnaire_id == (
+        RELATIVE_QUESTIONNAIRE_ID
+    )
+
+
 def _require(questionnaires: Mapping[str, Questionnaire], qid: str, what: str) -> Questionnaire:
     questionnaire = questionnaires.get(qid)
     if questionnaire is None:
@@ -62,8 +68,14 @@ def patient_bundle(
     questionnaires: Mapping[str, Questionnaire],
     plans: Mapping[str, Plan],
     patient: Patient,
+    *,
+    relatives_own: bool = True,
 ) -> dict[str, Any]:
     """Everything stored about one patient's questionnaires as one self-contained Bundle.
+
+    ``relatives_own=False`` leaves out the relatives' answers about their own needs (the
+    patient's own download: those are the relative's, seen by the care team only); answers a
+    relative gave on the patient's behalf stay in.
 
     Raises ``ValueError`` when a response or enrolment belongs to a questionnaire or plan that
     is not loaded (nothing is left out silently).
@@ -81,6 +93,8 @@ def patient_bundle(
             .order_by(Response.started_at, Response.id)
         )
     )
+    if not relatives_own:
+        responses = [r for r in responses if not _relatives_own(r)]
     enrolments = list(
         session.scalars(
             select(Enrolment)
