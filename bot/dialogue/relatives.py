@@ -207,6 +207,8 @@ def revoke_relative(ctx: DialogueContext, state: TurnState, inbound: Inbound) ->
         return Outcome([Reply(ctx._("No relative has access."))])
     if len(active) == 1:
         return _confirm_revoke(ctx, state, active[0])
+    # Waiting for the press, so the current item is not asked again below the buttons.
+    await_reply(state.conversation, REVOKE, relative="")
     return Outcome(
         [
             Reply(

@@ -161,6 +161,7 @@ def test_with_two_relatives_the_patient_picks_one_by_button(
                 handler=lambda inbound: service.run("revoke_relative", inbound))  # fmt: skip
     (choose,) = asked.replies
     assert [b.title for b in choose.buttons] == ["min søn", "min bror"]
+    assert service.ask(cid).replies == []  # the choice is not buried under the item
     payload = choose.buttons[1].payload
     confirm = say(service, session_factory, cid, payload, intent="revoke_relative",
                   entities={"code": brother.public_id},

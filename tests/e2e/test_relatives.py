@@ -1,8 +1,9 @@
 """Relatives with the real engine and app over the web chat API: mid-WHO-5 the patient invites
 their daughter from the chat ("invitér en pårørende", the relation, "Ja" to proxy answers),
 gets her link once and the same item again; the daughter opens her own link (no Mine svar:
-404), gives her own consent and answers her own questionnaire; the patient takes her access
-away in the chat ("fjern min pårørende", "Ja"), and her link answers 410. The proxy answers
+404), gives her own consent and answers her own questionnaire; the patient invites a friend too,
+then takes the daughter's access away in the chat ("fjern min pårørende", her button, "Ja"),
+and her link answers 410. The proxy answers
 themselves are in tests/e2e/test_proxy_answers.py."""
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _rows(system: LiveSystem) -> tuple[list[Relative], list[Any]]:
     engine = make_engine(system.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
-            relatives = list(session.scalars(select(Relative)))
+            relatives = list(session.scalars(select(Relative).order_by(Relative.id)))
             answers = list(
                 session.execute(
                     select(Answer.relative_id, Response.questionnaire_id, Response.relative_id)
@@ -111,8 +112,18 @@ def test_a_patient_invites_a_relative_who_consents_answers_and_is_revoked(
     assert own and all(row[0] == daughter.id and row[2] == daughter.id for row in own)
     assert all(row[0] is None for row in answers if row[1] == "who5")
 
-    # The patient takes the access away, in the chat; the same item comes back.
+    # A second relative, without the yes; then the patient takes the daughter's access away,
+    # picking her by button; the same item comes back.
+    patient.say("jeg vil gerne invitere en pårørende")
+    patient.say("min ven")
+    patient.press(texts._("No"))
+    assert "Din pårørende svarer kun om sig selv." in patient.text, patient.last
     patient.say("fjern min pårørende")
+    assert [b["title"] for m in patient.last for b in m.get("buttons") or []] == [
+        "min datter",
+        "min ven",
+    ], patient.last
+    patient.press("min datter")
     assert "Skal min datter ikke have adgang mere?" in patient.text, patient.last
     patient.press(texts._("Yes"))
     assert "Nu har min datter ikke adgang mere." in patient.text, patient.last
@@ -122,9 +133,10 @@ def test_a_patient_invites_a_relative_who_consents_answers_and_is_revoked(
     assert httpx.get(f"{system.base_url}/chat/{relative_token}", timeout=30).status_code == 410
     api = f"{system.base_url}/api/chat/{relative_token}/messages"
     assert httpx.post(api, json={"text": "hej"}, timeout=30).status_code == 410
-    (daughter,), _answers = _rows(system)
+    (daughter, friend), _answers = _rows(system)
     assert daughter.revoked_at is not None and daughter.revoked_by == "patient"
     assert not daughter.may_answer_for_patient
+    assert friend.revoked_at is None and not friend.may_answer_for_patient
 
     # The patient's own page says who had access, and that it was taken away.
     mine = httpx.get(f"{system.base_url}/chat/{token}/mine", timeout=30)
