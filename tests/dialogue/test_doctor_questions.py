@@ -268,3 +268,13 @@ def test_in_a_relatives_conversation_nothing_is_written_down(
     ]
     assert _questions(session_factory) == []
     assert conversation_row(session_factory, cid).awaiting is None
+
+
+def test_a_no_with_a_question_is_the_question(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    cid = new_conversation(session_factory, "who5")
+    present(service, session_factory, cid)
+    _ask(service, session_factory, cid, "jeg har et spørgsmål til lægen")
+    say(service, session_factory, cid, "nej, må jeg cykle?", intent="deny")
+    assert _questions(session_factory) == [("nej, må jeg cykle?", "asked")]
