@@ -44,6 +44,8 @@ ALL = [
     ("action_crisis", "jeg orker ikke mere", "crisis"),
     ("action_medical_question", "skal jeg tage flere piller", "medical_question"),
     ("action_doctor_question", "jeg har et spørgsmål til lægen", "doctor_question"),
+    ("action_invite_relative", "invitér en pårørende", "invite_relative"),
+    ("action_revoke_relative", "fjern min pårørende", "revoke_relative"),
     ("action_withdraw", "jeg vil ikke være med mere", "withdraw"),
     ("action_delete_data", "slet mine data", "delete_data"),
 ]
