@@ -82,6 +82,17 @@ def after_complete(ctx: DialogueContext, state: TurnState, outcome: Outcome) -> 
     return outcome
 
 
+def offer_again(ctx: DialogueContext, state: TurnState) -> list[Reply]:
+    """The offer once more when a relative writes after completing their own questionnaire
+    without saying Ja (they said Nej, or come back after the offer went stale): their link
+    opens their own conversation until they say Ja, the proxy one after."""
+    conversation = state.conversation
+    if conversation.relative_id is None or is_proxy(conversation) or state.awaiting is not None:
+        return []
+    questionnaire_id = _offered_questionnaire(ctx, state)
+    return [] if questionnaire_id is None else [_offer(ctx, state, questionnaire_id)]
+
+
 def intro(ctx: DialogueContext, state: TurnState) -> list[Reply]:
     """The line before the first item of a proxy conversation (once): whom the relative
     answers for, and that "jeg" and "du" in the questions mean that person."""

@@ -31,6 +31,7 @@ def start(
         if upcoming is not None:
             day = ctx.local_day(upcoming)
             replies.append(Reply(ctx._("Your next questionnaire comes on {day}.", day=day)))
+        replies.extend(proxy.offer_again(ctx, state))  # a relative back after their own
         return Outcome(replies)
     if conversation.status == "withdrawn":
         # The patient left (bot/storage/withdrawal.py): nothing is asked any more.

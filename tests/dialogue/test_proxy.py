@@ -6,17 +6,19 @@ relative; it never answers the patient's occurrence."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dialogue.awaiting import AWAITING_MINUTES
 from bot.dialogue.proxy import INTRO_KIND
 from bot.dialogue.service import Dialogue
 from bot.questionnaire.model import Questionnaire
 from bot.storage.conversations import conversation_for_invitation, existing_conversation
 from bot.storage.db import session_scope
-from bot.storage.models import Answer, Conversation, Invitation
+from bot.storage.models import Answer, Conversation, Invitation, utcnow
 from bot.storage.patients import create_invitation, create_patient
 from bot.storage.relative_models import Relative
 from bot.storage.relatives import (
@@ -224,3 +226,28 @@ def test_access_taken_away_between_the_offer_and_ja_opens_nothing(
     reply = _ja(service, session_factory, family.own_cid)
     assert not reply.buttons
     assert _linked(session_factory, family).id == family.own_cid
+
+
+def test_coming_back_after_nej_or_a_stale_offer_offers_again(
+    service: Dialogue,
+    session_factory: sessionmaker[Session],
+    questionnaires: dict[str, Questionnaire],
+) -> None:
+    family = _family(session_factory)
+    _finish_own(service, session_factory, family, questionnaires)
+    _ja(service, session_factory, family.own_cid, "/deny")
+    back = say(service, session_factory, family.own_cid, START_PAYLOAD, intent="start",
+               handler=start_step(service))  # fmt: skip
+    assert _kinds(back.replies)[-1] == "proxy_offer"
+    with session_scope(session_factory) as session:  # the offer goes stale
+        conversation = session.get(Conversation, family.own_cid)
+        assert conversation is not None and conversation.awaiting is not None
+        since = utcnow() - timedelta(minutes=AWAITING_MINUTES + 1)
+        conversation.awaiting = {**conversation.awaiting, "since": since.isoformat()}
+    # A "Ja" to yesterday's offer is not taken as today's: the offer comes again, then Ja.
+    stale = say(service, session_factory, family.own_cid, "/affirm", intent="affirm",
+                handler=start_step(service))  # fmt: skip
+    assert _kinds(stale.replies)[-1] == "proxy_offer"
+    assert _linked(session_factory, family).id == family.own_cid
+    _ja(service, session_factory, family.own_cid)
+    assert _linked(session_factory, family).id != family.own_cid
