@@ -9,9 +9,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue.service import Dialogue
 from bot.storage.console_models import PatientProfile
+from bot.storage.conversations import conversation_for_invitation
 from bot.storage.db import session_scope
 from bot.storage.deletion_models import DeletionRequest
-from bot.storage.models import Invitation
+from bot.storage.models import Conversation, Invitation
+from bot.storage.patients import invitation_by_token
+from bot.storage.relative_models import Relative
+from bot.storage.relatives import invite_relative, record_relative_consent
 from bot.turn.payloads import intent_payload
 from tests.dialogue.support import audit_actions
 from tests.helpers import (
@@ -209,3 +213,31 @@ def test_before_consent_there_is_the_consent_question_and_nothing_is_recorded(
     assert any("gemmer dine svar" in text or "lov" in text for text in texts)
     assert conversation_row(session_factory, cid).awaiting is None
     assert _profile(session_factory, patient_row(session_factory, cid).id) is None
+
+
+def test_a_relatives_withdrawal_never_withdraws_the_patient(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    patient_cid = new_conversation(session_factory)
+    with session_scope(session_factory) as session:
+        patient = session.get(Conversation, patient_cid).patient  # type: ignore[union-attr]
+        issued = invite_relative(session, patient, "min datter", invited_by="patient")
+        record_relative_consent(session, issued.relative, True)
+        invitation = invitation_by_token(session, issued.token)
+        assert invitation is not None
+        cid = conversation_for_invitation(session, invitation).id
+        patient_id, relative_id = patient.id, issued.relative.id
+    _withdraw(service, session_factory, cid, "jeg vil ikke være med mere")
+    say(service, session_factory, cid, "/affirm", intent="affirm")
+    with session_scope(session_factory) as session:
+        relative = session.get(Relative, relative_id)
+        assert relative is not None and relative.revoked_at is not None
+        assert session.get(Conversation, patient_cid).status == "active"  # type: ignore[union-attr]
+    assert _profile(session_factory, patient_id) is None  # the patient takes part as before
+    assert [link.revoked_at is None for link in _links(session_factory, patient_id)] == [
+        True, False,
+    ]  # fmt: skip
+    asked = say(service, session_factory, cid, "slet mine data", intent="delete_data",
+                handler=lambda inbound: service.interrupt("delete_data", inbound).outcome)  # fmt: skip
+    assert _requests(session_factory, patient_id) == []
+    assert asked.replies
