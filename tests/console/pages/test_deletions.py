@@ -122,6 +122,9 @@ def test_an_admin_carries_out_a_request_with_a_reason(
     again = post(client, f"{PAGE}/{public_id}", {"reason": "igen"}, page=PAGE)
     assert again.headers["location"].endswith("done=already")  # type: ignore[attr-defined]
     assert "Gennemført" in client.get(PAGE).text
+    tombstone = client.get(f"/console/patients/{pseudonym}")  # the pseudonym still resolves
+    assert tombstone.status_code == 200
+    assert "Registrér en anmodning om sletning" not in tombstone.text
 
 
 def test_nothing_is_erased_when_the_engine_refuses(
