@@ -148,7 +148,9 @@ def show_answers(ctx: DialogueContext, state: TurnState, inbound: Inbound) -> Ou
     questionnaire = ctx.questionnaires[conversation.questionnaire_id]
     response = find_response(state.session, conversation, questionnaire.id)
     rows = current_answers(state.session, response.id) if response is not None else []
-    audit(state.session, actor="patient", action="answers.view.self", patient_id=patient.id)
+    # In a relative's own conversation these are the relative's answers, read by them.
+    actor = "patient" if state.relative is None else "relative"
+    audit(state.session, actor=actor, action="answers.view.self", patient_id=patient.id)
     if not rows:
         return nothing_answered(ctx, state, inbound)
     lines = [ctx._("Your answers so far:")]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dialogue.service import Dialogue
 from bot.storage.conversations import conversation_for_invitation, get_conversation
 from bot.storage.db import session_scope
-from bot.storage.models import Invitation, Patient
+from bot.storage.models import AuditEvent, Invitation, Patient
 from bot.storage.patients import (
     create_invitation,
     create_patient,
@@ -318,3 +318,18 @@ def test_a_relative_who_leaves_ends_their_own_access_never_the_patients(
         assert patients is not None and not web_link_gone(patients, 90)
     assert patient_row(session_factory, cid).consent == "given"
     assert "patient.withdraw" not in audit_actions(session_factory, relative.patient_id)
+
+
+def test_a_relative_reading_their_own_answers_is_audited_as_the_relative(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    cid, _relative_id = _consented_relative(service, session_factory)
+    say(service, session_factory, cid, "4")
+    shown = say(service, session_factory, cid, "vis mine svar", intent="show_answers",
+                handler=lambda inbound: service.run("show_answers", inbound))  # fmt: skip
+    assert "4" in shown.replies[0].text
+    with session_scope(session_factory) as session:
+        actors = session.scalars(
+            select(AuditEvent.actor).where(AuditEvent.action == "answers.view.self")
+        ).all()
+    assert actors == ["relative"]
