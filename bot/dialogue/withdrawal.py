@@ -78,7 +78,7 @@ def _withdraw_reply(ctx: DialogueContext, state: TurnState, inbound: Inbound) ->
             ), meta={"kind": "withdrawn"}),
         ])  # fmt: skip
     if decision is False:
-        return _carry_on(ctx)
+        return _carry_on(ctx, state)
     return None  # something else: the bot stops waiting, and the engine's step runs
 
 
@@ -109,9 +109,12 @@ def _delete(ctx: DialogueContext, state: TurnState) -> Outcome:
     ])  # fmt: skip
 
 
-def _carry_on(ctx: DialogueContext) -> Outcome:
-    # Mid-questionnaire the same item comes back after this (Dialogue._awaited).
-    return Outcome([Reply(ctx._("Good. We go on."))])
+def _carry_on(ctx: DialogueContext, state: TurnState) -> Outcome:
+    if state.mid_questionnaire:
+        # The same item comes back after this (Dialogue._awaited).
+        return Outcome([Reply(ctx._("Good. We go on."))])
+    # Paused, or nothing left to answer: nothing comes back now, so no "we go on".
+    return Outcome([Reply(ctx._("Good. You are still taking part."))])
 
 
 def _left_already(ctx: DialogueContext) -> Reply:

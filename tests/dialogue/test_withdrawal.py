@@ -19,6 +19,7 @@ from bot.storage.relatives import invite_relative, record_relative_consent
 from bot.turn.payloads import intent_payload
 from tests.dialogue.support import audit_actions
 from tests.helpers import (
+    answer_all,
     answers,
     conversation_row,
     new_conversation,
@@ -241,3 +242,17 @@ def test_a_relatives_withdrawal_never_withdraws_the_patient(
                 handler=lambda inbound: service.interrupt("delete_data", inbound).outcome)  # fmt: skip
     assert _requests(session_factory, patient_id) == []
     assert asked.replies
+
+
+def test_no_after_the_questionnaire_says_the_patient_is_still_taking_part(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    cid = new_conversation(session_factory)
+    answer_all(service, session_factory, cid, ["3"] * 5)
+    service.complete(cid)
+    _withdraw(service, session_factory, cid, "jeg vil ikke være med mere")
+    outcome = say(service, session_factory, cid, "nej", intent="deny",
+                  handler=lambda inbound: service.start(inbound, questionnaire_active=False))  # fmt: skip
+    assert [r.text for r in outcome.replies] == ["Godt. Du er stadig med."]
+    assert not outcome.resume_questionnaire
+    assert conversation_row(session_factory, cid).status == "completed"
