@@ -86,6 +86,17 @@ def complete(ctx: DialogueContext, state: TurnState) -> Outcome:
     if state.current is not None:
         return Outcome(resume_questionnaire=True)
     close_response(state)
+    if state.relative is not None:
+        # A relative's own questionnaire: no appointment of theirs, and "vis mine svar" is
+        # the patient's habit, not theirs.
+        thanks = Reply(
+            ctx._(
+                "Thank you for your answers. The department can see them. If you asked for a "
+                "talk, someone from the department will call you."
+            ),
+            meta={"kind": "completed"},
+        )
+        return proxy.after_complete(ctx, state, Outcome([thanks]))
     done = Outcome(
         [
             Reply(ctx._("Thank you! You have answered all the questions.")),

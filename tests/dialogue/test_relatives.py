@@ -4,6 +4,8 @@ relative's own conversation the relative's consent and level rule, never the pat
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -333,3 +335,28 @@ def test_a_relative_reading_their_own_answers_is_audited_as_the_relative(
             select(AuditEvent.actor).where(AuditEvent.action == "answers.view.self")
         ).all()
     assert actors == ["relative"]
+
+
+def test_a_relative_who_finishes_is_thanked_as_a_relative(
+    service: Dialogue, session_factory: sessionmaker[Session]
+) -> None:
+    cid, _relative_id = _consented_relative(service, session_factory)
+    outcome = None
+    for _ in range(12):
+        asked = [r for r in present(service, session_factory, cid) if r.link_id]
+        if not asked:
+            break
+        (item,) = asked
+        answers = [b.payload for b in item.buttons if b.payload.startswith("/inform{")]
+        if answers:
+            entities = json.loads(answers[0].removeprefix("/inform"))
+            outcome = say(service, session_factory, cid, answers[0], entities=entities)
+        elif item.link_id == "pa-belastning":
+            outcome = say(service, session_factory, cid, "4")
+        else:
+            outcome = say(service, session_factory, cid, "spring over", intent="skip")
+    done = service.complete(cid)
+    texts = " ".join(r.text for r in done.replies)
+    assert "Tak for dine svar. Afdelingen kan se dem." in texts, (outcome, done)
+    assert "næste aftale" not in texts and "vis mine svar" not in texts
+    assert conversation_row(session_factory, cid).status == "completed"
