@@ -4,7 +4,8 @@ gets her link once and the same item again; the daughter opens her own link (no 
 404), gives her own consent and answers her own questionnaire; the patient invites a friend too,
 then takes the daughter's access away in the chat ("fjern min pårørende", her button, "Ja"),
 and her link answers 410. The proxy answers
-themselves are in tests/e2e/test_proxy_answers.py."""
+themselves are in tests/e2e/test_proxy_answers.py. On Telegram the patient gets a single-use
+hand-off link for the relative, and revokes there too."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from bot.storage.db import make_engine, make_session_factory, session_scope
 from bot.storage.models import Answer, Response
 from bot.storage.relative_models import Relative
 from tests.e2e.conftest import LiveSystem, Patient
+from tests.e2e.test_telegram import consent as telegram_consent
+from tests.e2e.test_telegram import telegram_system
 from tests.e2e.test_web_api import consent
 
 pytestmark = pytest.mark.e2e
@@ -144,3 +147,37 @@ def test_a_patient_invites_a_relative_who_consents_answers_and_is_revoked(
     text = html.unescape(mine.text)
     assert "Hvem har adgang" in text and "min datter" in text
     assert "Har ikke adgang mere fra" in text
+
+
+def test_on_telegram_the_relative_gets_a_hand_off_link_and_is_revoked(
+    tmp_path_factory: pytest.TempPathFactory, trained_model: Any, texts: Texts
+) -> None:
+    with telegram_system(tmp_path_factory.mktemp("tg-relatives"), trained_model, "polling") as tg:
+        user = tg.user()
+        telegram_consent(user, tg, texts)
+        item_one = user.text
+        user.say("invitér en pårørende")
+        assert "Hvem vil du invitere?" in user.text, user.last
+        user.say("min mor")
+        assert user.buttons() == ["Ja", "Nej"], user.last
+        user.press("Ja", sends=3)
+        assert "Linket virker én gang inden for 7 dage." in user.text, user.last
+        found = re.search(r"(http://\S+/chat/[A-Za-z0-9_-]+)", user.text)
+        assert found, user.last
+        assert item_one.splitlines()[-1] in user.text  # the same item again
+
+        # The hand-off link works once: it issues the mother's own web link.
+        opened = httpx.get(found.group(1), follow_redirects=False, timeout=30)
+        assert opened.status_code == 303
+        assert httpx.get(found.group(1), follow_redirects=False, timeout=30).status_code == 410
+        web_token = opened.headers["location"].rsplit("/chat/", 1)[1]
+        mother = Patient(tg.system, web_token)
+        mother.start()
+        assert "En, du er tæt på, har bedt dig være med." in mother.text, mother.last
+
+        user.say("fjern min pårørende")
+        assert "Skal min mor ikke have adgang mere?" in user.text, user.last
+        user.press("Ja", sends=2)
+        assert "Nu har min mor ikke adgang mere." in user.text, user.last
+        gone = httpx.get(f"{tg.system.base_url}/chat/{web_token}", timeout=30)
+        assert gone.status_code == 410
