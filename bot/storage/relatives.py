@@ -28,21 +28,30 @@ RELATION_MAX_CHARS = 60
 
 # Six digits (a CPR number's date), with or without the rest: no relation has them.
 _CPR_LIKE = re.compile(r"\d{6}")
-# Two capitalised words in a row ("Anna Jensen", "min datter Anna Jensen"): a full name.
-_FULL_NAME = re.compile(r"\b[A-ZÆØÅ][a-zæøåéü]+[\s-]+[A-ZÆØÅ][a-zæøåéü]+")
-# Capitalised words a relation may start with ("Min datter", "Vores søn").
-_SENTENCE_STARTS = frozenset({"Min", "Mit", "Mine", "Vores", "Han", "Hun", "Det", "En", "Et"})
+# A capitalised word after the first ("min datter Anna", "Anna Jensen") is a name; a lone
+# capitalised word is one unless it is a relation ("Datter", but "Anna").
+_CAPITALISED = re.compile(r"^[A-ZÆØÅ]")
+RELATION_WORDS = frozenset({
+    "datter", "søn", "mor", "far", "mand", "kone", "hustru", "kæreste", "partner", "ven",
+    "veninde", "søster", "bror", "barn", "barnebarn", "nabo", "svigerdatter", "svigersøn",
+    "svigermor", "svigerfar", "moster", "faster", "morbror", "farbror", "onkel", "tante",
+    "nevø", "niece", "kusine", "fætter", "pårørende", "ægtefælle", "samlever", "kollega",
+})  # fmt: skip
 
 
 def clean_relation(typed: str) -> str:
     """How the relative is called, as the patient typed it, cut to 60 characters; the generic
-    "pårørende" when it looks like a full name or a CPR number (never stored)."""
+    "pårørende" when it looks like a name or a CPR number (then the typed words are not
+    stored at all)."""
     relation = " ".join(typed.split())[:RELATION_MAX_CHARS].strip()
     if not relation or _CPR_LIKE.search(relation.replace("-", "").replace(" ", "")):
         return GENERIC_RELATION
-    for match in _FULL_NAME.finditer(relation):
-        if match.group(0).split()[0] not in _SENTENCE_STARTS:
-            return GENERIC_RELATION
+    words = relation.split()
+    if any(_CAPITALISED.match(word) for word in words[1:]):
+        return GENERIC_RELATION
+    lone_name = len(words) == 1 and _CAPITALISED.match(relation) is not None
+    if lone_name and relation.casefold().strip(".,!") not in RELATION_WORDS:
+        return GENERIC_RELATION
     return relation
 
 
