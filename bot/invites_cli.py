@@ -61,6 +61,7 @@ def create_web_invite(
     from bot.storage.models import Invitation, Patient, utcnow
     from bot.storage.patient_profiles import place_in_team, team_of
     from bot.storage.patients import create_invitation, create_patient, revoke_invitation
+    from bot.storage.relatives import RELATIVE_QUESTIONNAIRE_ID
 
     questionnaires = questionnaires_of(settings)
     plans: dict[str, Plan] = {}
@@ -70,6 +71,9 @@ def create_web_invite(
     if questionnaire_id is None or questionnaire_id not in questionnaires:
         known = ", ".join(sorted(questionnaires))
         raise SystemExit(f"error: unknown questionnaire '{questionnaire_id}' (known: {known})")
+    if questionnaire_id == RELATIVE_QUESTIONNAIRE_ID:
+        # A relative's own questionnaire: their link is made in the chat or the console.
+        raise SystemExit(f"error: '{questionnaire_id}' is for relatives, not patients")
     factory = db.open(settings).session_factory
     with db.session_scope(factory) as session:
         patient = None

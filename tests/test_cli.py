@@ -77,6 +77,13 @@ def test_invite_unknown_questionnaire(var_dir: Path) -> None:
     assert "who5" in message and "phq9" in message  # tells what is known
 
 
+def test_a_patient_is_never_invited_to_the_relatives_questionnaire(var_dir: Path) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["invite", "--questionnaire", "paarorende"])
+    assert "for relatives" in str(stopped.value.code)
+    assert not (var_dir / "bot.db").exists() or _invitations(var_dir) == []
+
+
 def test_invite_requires_a_questionnaire(
     var_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
