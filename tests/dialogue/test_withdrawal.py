@@ -181,7 +181,7 @@ def test_delete_my_data_asks_first_saying_it_cannot_be_undone(
     patient = patient_row(session_factory, cid)
     assert _requests(session_factory, patient.id) == []
     no = say(service, session_factory, cid, "nej", intent="deny")
-    assert [r.text for r in no.replies] == ["Godt. Vi sletter ikke noget. Vi fortsætter."]
+    assert [r.text for r in no.replies] == ["Godt. Så sletter vi intet. Vi går videre."]
     assert no.resume_questionnaire
     assert question(service.ask(cid).replies).link_id == first.link_id
 
