@@ -228,3 +228,12 @@ def make_system(tmp_path: Path, trained_model: Path) -> Iterator[Any]:
 def system(make_system: Any) -> LiveSystem:
     result: LiveSystem = make_system()
     return result
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test module (see tests/e2e/browsers.py)."""
+    from tests.e2e.browsers import chromium
+
+    with chromium() as started:
+        yield started

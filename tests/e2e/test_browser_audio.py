@@ -13,7 +13,6 @@ from bot.i18n import Texts
 from bot.storage.db import make_engine, make_session_factory, session_scope
 from bot.storage.patients import invitation_by_token
 from tests.e2e.conftest import LiveSystem
-from tests.e2e.test_browser import browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -32,7 +31,7 @@ def switch_read_aloud_on(system: LiveSystem, token: str) -> None:
 
 def test_read_aloud_button_plays_the_question(
     system: LiveSystem,
-    browser: Any,  # noqa: F811
+    browser: Any,
     texts: Texts,
 ) -> None:
     token = system.invite("who5")

@@ -10,17 +10,17 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from bot.export import fhir
 from bot.i18n import Texts
 from tests.e2e.conftest import BOT, LiveSystem, Patient
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_web_api import consent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -37,18 +37,6 @@ LOW = [
 ]
 HIGH = ["Hele tiden", "Hele tiden", "Det meste af tiden", "Hele tiden", "Hele tiden"]
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def add_user(system: LiveSystem, email: str, *args: str) -> None:
@@ -86,6 +74,16 @@ def log_in(page: Page, system: LiveSystem, email: str) -> None:
     page.get_by_label("Adgangskode").fill(PASSWORD)
     page.get_by_role("button", name="Log ind").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Arbejdsliste")
+
+
+def console_client(system: LiveSystem, email: str) -> httpx.Client:
+    """An HTTP client logged in to the console as `email` (made with `add_user`)."""
+    client = httpx.Client(base_url=system.base_url, timeout=30)
+    login = client.get("/console/login")
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', login.text))
+    answer = client.post("/console/login", data={**hidden, "email": email, "password": PASSWORD})
+    assert answer.status_code == 303, answer.text
+    return client
 
 
 def log_out(page: Page) -> None:

@@ -20,9 +20,9 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.i18n import Texts
+from tests.e2e.browsers import chromium
 from tests.e2e.conftest import BOT, LiveSystem, Patient
 from tests.e2e.fixtures import running_system
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_console_browser import PASSWORD, add_user, log_in
 from tests.e2e.test_web_api import consent
 
@@ -130,17 +130,11 @@ def test_a_web_patient_follows_the_who5_course(system: LiveSystem, texts: Texts)
     report = schedule_pass(system, start + timedelta(days=40))
     assert "overdue 1" in report, report
     add_user(system, NURSE, "--role", "coordinator")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         page = browser.new_page()
         log_in(page, system, NURSE)
         row = page.locator("tr", has_text=pseudonym)
         expect(row).to_contain_text("Forsinket")
-        browser.close()
 
 
 def test_a_coordinator_without_a_team_sees_a_cli_invited_patient(system: LiveSystem) -> None:

@@ -8,23 +8,27 @@ patient page, the worklist and the patient's own page pass axe."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bot.i18n import Texts
 from bot.questionnaire.model import Questionnaire
 from bot.storage import db
 from bot.storage.question_models import DoctorQuestion
+from tests.e2e.browsers import chromium
 from tests.e2e.conftest import LiveSystem, Patient
 from tests.e2e.fixtures import running_system
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_console_browser import PASSWORD, Accessibility, add_user, log_in
+from tests.e2e.test_console_browser import (
+    Accessibility,
+    add_user,
+    console_client,
+    log_in,
+)
 from tests.e2e.test_course import pseudonym_of
 from tests.e2e.test_telegram import consent as telegram_consent
 from tests.e2e.test_telegram import telegram_system
@@ -53,15 +57,6 @@ def _stored(system: LiveSystem) -> list[tuple[str, str]]:
     with db.session_scope(db.open(system.settings).session_factory) as session:
         rows = session.scalars(select(DoctorQuestion).order_by(DoctorQuestion.id))
         return [(q.text, q.source) for q in rows]
-
-
-def _console(system: LiveSystem) -> httpx.Client:
-    client = httpx.Client(base_url=system.base_url, timeout=30)
-    login = client.get("/console/login")
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', login.text))
-    answer = client.post("/console/login", data={**hidden, "email": NURSE, "password": PASSWORD})
-    assert answer.status_code == 303, answer.text
-    return client
 
 
 def _asked_questions(system: LiveSystem, texts: Texts, who5: Questionnaire) -> tuple[str, str]:
@@ -105,7 +100,7 @@ def test_questions_mid_who5_are_stored_and_shown_in_the_console_and_on_the_own_p
 ) -> None:
     token, pseudonym = _asked_questions(system, texts, questionnaires["who5"])
 
-    console = _console(system)
+    console = console_client(system, NURSE)
     page = console.get(f"/console/patients/{pseudonym}").text
     section = page[page.index('id="consultation"') :]
     section = html.unescape(section[: section.index("</section>")])
@@ -127,10 +122,7 @@ def test_a_coordinator_marks_a_question_handled_in_the_browser(
 ) -> None:
     token, pseudonym = _asked_questions(system, texts, questionnaires["who5"])
     axe = Accessibility()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         page = browser.new_page()
         log_in(page, system, NURSE)
         row = page.locator("#worklist tbody tr", has_text=pseudonym)
@@ -159,7 +151,6 @@ def test_a_coordinator_marks_a_question_handled_in_the_browser(
         expect(own).to_contain_text("Venter på din næste samtale med lægen")
         assert "Talt om ved samtalen." not in page.content()
         axe.check(page, "own page with questions")
-        browser.close()
     assert axe.problems == [], axe.problems
 
 

@@ -6,7 +6,6 @@ finds no accessibility violation on the page."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from bot.storage.models import Patient as PatientRow
 from bot.storage.models import Response
 from bot.storage.patients import create_invitation, invitation_by_token
 from tests.e2e.conftest import LiveSystem, Patient
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_web_api import consent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -32,17 +30,6 @@ FIRST = ["Hele tiden", "Det meste af tiden", "Lidt af tiden", "Lidt af tiden", "
 SECOND = ["Det meste af tiden"] * 5
 EARLIER = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def answer(patient: Patient, texts: Texts, titles: list[str]) -> None:

@@ -18,7 +18,6 @@ from playwright.sync_api import expect
 from bot.i18n import Texts
 from tests.e2e.conftest import LiveSystem, Patient
 from tests.e2e.fixtures import running_system
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_console_browser import (
     HIGH,
     Accessibility,
@@ -39,17 +38,6 @@ def system(tmp_path_factory: pytest.TempPathFactory, trained_model: Any) -> Iter
     with running_system(tmp_path_factory.mktemp("preparation"), trained_model) as live:
         yield live
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def _question(patient: Patient) -> str:

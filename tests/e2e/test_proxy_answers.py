@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from bot.export.fhir import full_url, validate
 from bot.export.fhir.related_persons import RELATIVE_SYSTEM
 from bot.i18n import Texts
+from tests.e2e.browsers import chromium
 from tests.e2e.conftest import LiveSystem, Patient
 from tests.e2e.fixtures import running_system
 from tests.e2e.test_web_api import consent
@@ -161,9 +162,6 @@ def test_a_relative_answers_one_who5_item_for_the_patient_exported_as_related_pe
 
 @pytest.mark.browser
 def test_the_console_marks_the_relatives_conversations_and_passes_axe(proxied: Proxied) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
     from tests.e2e.test_console_browser import Accessibility, add_user, log_in
 
     system = proxied.system
@@ -171,10 +169,7 @@ def test_the_console_marks_the_relatives_conversations_and_passes_axe(proxied: P
     pseudonym = me["identifier"][0]["value"]
     add_user(system, ADMIN, "--role", "admin")
     axe = Accessibility()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         log_in(page, system, ADMIN)
         page.goto(f"{system.base_url}/console/patients/{pseudonym}")
@@ -187,5 +182,4 @@ def test_the_console_marks_the_relatives_conversations_and_passes_axe(proxied: P
             page.locator("ol.transcript li.patient .meta", has_text="Pårørende").first
         ).to_be_visible()
         axe.check(page, "patient page with a relative's answers")
-        browser.close()
     assert axe.checked and not axe.problems, "\n".join(axe.problems)

@@ -18,7 +18,6 @@ from tests.e2e.test_console_browser import (
     NURSE,
     Accessibility,
     add_user,
-    browser,  # noqa: F401  (the module's Chromium fixture)
     invite,
     log_in,
 )
@@ -28,7 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 def test_a_coordinator_invites_and_removes_a_relative_in_the_browser(
-    system: LiveSystem, browser: Any, texts: Texts  # noqa: F811
+    system: LiveSystem, browser: Any, texts: Texts
 ) -> None:
     add_user(system, NURSE, "--team", "Team A")
     axe = Accessibility()

@@ -14,17 +14,22 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import JSON, String, select
 
 from bot.i18n import Texts
 from bot.storage import db
 from bot.storage.models import Base
 from bot.storage.patients import invitation_by_token
+from tests.e2e.browsers import chromium
 from tests.e2e.conftest import LiveSystem, Patient
 from tests.e2e.fixtures import running_system
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_console_browser import PASSWORD, Accessibility, add_user, log_in
+from tests.e2e.test_console_browser import (
+    Accessibility,
+    add_user,
+    console_client,
+    log_in,
+)
 from tests.e2e.test_course import pseudonym_of
 from tests.e2e.test_telegram import consent as telegram_consent
 from tests.e2e.test_telegram import telegram_system
@@ -45,15 +50,6 @@ def system(tmp_path_factory: pytest.TempPathFactory, trained_model: Any) -> Iter
 
 def _items(patient: Patient) -> list[str]:
     return [m["link_id"] for m in patient.last if m.get("link_id")]
-
-
-def _console(system: LiveSystem) -> httpx.Client:
-    client = httpx.Client(base_url=system.base_url, timeout=30)
-    login = client.get("/console/login")
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', login.text))
-    answer = client.post("/console/login", data={**hidden, "email": ADMIN, "password": PASSWORD})
-    assert answer.status_code == 303, answer.text
-    return client
 
 
 def _started(system: LiveSystem, texts: Texts) -> tuple[str, Patient]:
@@ -121,7 +117,7 @@ def test_withdrawal_in_the_chat_closes_the_link_and_shows_on_the_worklist(
     assert httpx.get(f"{chat}/mine", timeout=30).status_code == 410
 
     pseudonym = pseudonym_of(system, token)
-    console = _console(system)
+    console = console_client(system, ADMIN)
     page = html.unescape(console.get("/console/worklist").text)
     console.close()
     row = re.search(rf'<tr data-pseudonym="{pseudonym}">(.*?)</tr>', page, re.DOTALL)
@@ -146,7 +142,7 @@ def test_a_deletion_asked_in_the_chat_and_carried_out_leaves_no_patient_text(
     assert "Dit behandlerteam sletter dine svar" in patient.text
     assert httpx.post(patient.url, json={"text": "hallo"}, timeout=30).status_code == 410
 
-    console = _console(system)
+    console = console_client(system, ADMIN)
     page = console.get("/console/admin/deletions").text
     assert "Sletningen kan ikke fortrydes." in html.unescape(page)
     pseudonym = pseudonym_of(system, token)
@@ -176,10 +172,7 @@ def test_an_admin_records_and_carries_out_a_deletion_in_the_browser(
     patient.say(WORDS)
     pseudonym = pseudonym_of(system, token)
     axe = Accessibility()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         page = browser.new_page()
         log_in(page, system, ADMIN)
         page.goto(f"{system.base_url}/console/patients/{pseudonym}")
@@ -198,7 +191,6 @@ def test_an_admin_records_and_carries_out_a_deletion_in_the_browser(
         expect(page.locator("p.notice")).to_have_text("Patientens data er slettet.")
         expect(row).to_contain_text("Patienten ringede")
         axe.check(page, "deletion requests after one was carried out")
-        browser.close()
     assert axe.problems == [], axe.problems
     assert httpx.get(f"{system.base_url}/chat/{token}", timeout=30).status_code == 410
     assert _database_holds(system, WORDS) == []
