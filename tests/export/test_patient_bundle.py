@@ -23,6 +23,7 @@ from bot.storage.course_models import Enrolment, Occurrence
 from bot.storage.enrolments import add_enrolment, mark_answered
 from bot.storage.models import Alert, Conversation, Patient, Response
 from bot.storage.responses import open_response
+from bot.storage.withdrawal import reinstate_patient, withdraw_patient
 from tests.export.conftest import AddAnswer, StartResponse, Stored
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -212,6 +213,21 @@ def test_a_care_plan_per_enrolment_and_responses_based_on_it(
         assert "basedOn" not in responses[other] and "identifier" not in responses[other]
     assert len(responses) == 4
 
+
+def test_a_withdrawn_patients_open_course_is_on_hold(
+    session: Session,
+    course: Course,
+    questionnaires: dict[str, Questionnaire],
+    plans: dict[str, Plan],
+) -> None:
+    withdraw_patient(session, course.patient.id, actor="patient")
+    withdrawn = patient_bundle(session, questionnaires, plans, course.patient)
+    (care,) = _resources(withdrawn, "CarePlan")
+    assert care["status"] == "on-hold"
+    validate(json.loads(json.dumps(withdrawn)))
+    reinstate_patient(session, course.patient.id, actor="cli:test")
+    (care,) = _resources(patient_bundle(session, questionnaires, plans, course.patient), "CarePlan")
+    assert care["status"] == "active"
 
 def test_scores_point_at_their_response(bundle: dict[str, Any], course: Course) -> None:
     (score,) = _resources(bundle, "Observation")

@@ -35,6 +35,7 @@ from bot.questionnaire.model import Questionnaire
 from bot.storage.course_models import Enrolment
 from bot.storage.doctor_questions import questions_of
 from bot.storage.models import Patient, Response
+from bot.storage.patient_profiles import profile_of
 from bot.storage.relatives import RELATIVE_QUESTIONNAIRE_ID, relatives_of
 from bot.storage.responses import current_answers
 
@@ -109,6 +110,8 @@ def patient_bundle(
         )
     course: list[dict[str, Any]] = []
     definitions: dict[str, dict[str, Any]] = {}
+    profile = profile_of(session, patient.id)
+    withdrawn = profile is not None and profile.withdrawn_at is not None
     for enrolment in enrolments:
         plan = plans.get(enrolment.plan_id)
         if plan is None:
@@ -122,7 +125,8 @@ def patient_bundle(
         if plan.id not in definitions:
             definitions[plan.id] = plan_definition(plan, questionnaires)
         resource = care_plan(enrolment, enrolment.occurrences, plan, questionnaires,
-                             patient_pseudonym=patient.pseudonym)  # fmt: skip
+                             patient_pseudonym=patient.pseudonym,
+                             withdrawn=withdrawn)  # fmt: skip
         resource["subject"] = subject
         course.append(resource)
 

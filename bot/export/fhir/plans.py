@@ -128,8 +128,11 @@ def care_plan(
     *,
     patient_pseudonym: str,
     base: str = DEFAULT_PLAN_BASE,
+    withdrawn: bool = False,
 ) -> dict[str, Any]:
-    """One enrolment with its occurrences as a CarePlan."""
+    """One enrolment with its occurrences as a CarePlan. While the patient has withdrawn a
+    course that has not ended is `on-hold`: nothing is sent, and a reinstatement in the
+    console resumes it (bot/storage/withdrawal.py)."""
     activities = [_activity(o, questionnaires) for o in occurrences]
     period: dict[str, Any] = {"start": _iso(enrolment.enrolled_at)}
     if enrolment.ended_at is not None:
@@ -138,7 +141,7 @@ def care_plan(
         "resourceType": "CarePlan",
         "id": enrolment.public_id,
         "instantiatesCanonical": [plan_url(plan, base)],
-        "status": "active"
+        "status": ("on-hold" if withdrawn else "active")
         if enrolment.ended_at is None
         else CAREPLAN_STATUS.get(enrolment.end_reason or "", "unknown"),
         "intent": "plan",
