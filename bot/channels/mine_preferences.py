@@ -7,23 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from bot.channels.mine_formats import DateFormats
 from bot.console.preferences_view import latest_preferences
-from bot.i18n import Texts
 from bot.questionnaire.model import Questionnaire
-
-
-class DateFormats(Protocol):
-    """What the page's `Formats` gives (mine_view imports this module, not the reverse)."""
-
-    @property
-    def texts(self) -> Texts: ...
-
-    def date(self, value: datetime) -> str: ...
 
 
 @dataclass(frozen=True)

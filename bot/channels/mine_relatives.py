@@ -6,22 +6,11 @@ within the page's audited view."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.i18n import Texts
+from bot.channels.mine_formats import DateFormats
 from bot.storage.relatives import relative_status, relatives_of
-
-
-class DateFormats(Protocol):
-    """What the page's `Formats` gives (mine_view imports this module, not the reverse)."""
-
-    @property
-    def texts(self) -> Texts: ...
-
-    def date(self, value: datetime) -> str: ...
 
 
 @dataclass(frozen=True)
